@@ -33,6 +33,7 @@ class MultimodalDataset(Dataset):
         emotions: float32 ``[N, 6]`` intensities in [0, 3] in ``EMOTIONS`` order; a row of NaN where a
             sample has no emotion labels.
         sources: dataset name per sample (``"mosi"``, ``"mosei"``, ``"synthetic"``), for per-dataset metrics.
+        texts: raw transcript per sample, when known; a model that fine-tunes its text encoder reads it.
     """
 
     ids: list[str]
@@ -40,6 +41,7 @@ class MultimodalDataset(Dataset):
     sentiment: np.ndarray
     emotions: np.ndarray
     sources: list[str] = field(default_factory=list)
+    texts: list[str] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.ids)
@@ -48,6 +50,8 @@ class MultimodalDataset(Dataset):
         self.sentiment = np.asarray(self.sentiment, dtype=np.float32).reshape(-1)
         self.emotions = np.asarray(self.emotions, dtype=np.float32).reshape(n, len(EMOTIONS))
         checks = {"sentiment": len(self.sentiment), "emotions": len(self.emotions), "sources": len(self.sources)}
+        if self.texts is not None:
+            checks["texts"] = len(self.texts)
         checks.update({f"features[{m}]": len(seqs) for m, seqs in self.features.items()})
         for name, length in checks.items():
             if length != n:
@@ -63,6 +67,7 @@ class MultimodalDataset(Dataset):
             "features": {m: seqs[index] for m, seqs in self.features.items()},
             "sentiment": self.sentiment[index],
             "emotions": self.emotions[index],
+            "text": None if self.texts is None else self.texts[index],
         }
 
     @property
@@ -89,6 +94,7 @@ class MultimodalDataset(Dataset):
             sentiment=self.sentiment[idx],
             emotions=self.emotions[idx],
             sources=[self.sources[i] for i in idx],
+            texts=None if self.texts is None else [self.texts[i] for i in idx],
         )
 
     def select_modalities(self, modalities: Sequence[str]) -> MultimodalDataset:
@@ -101,6 +107,7 @@ class MultimodalDataset(Dataset):
             sentiment=self.sentiment,
             emotions=self.emotions,
             sources=self.sources,
+            texts=self.texts,
         )
 
 
@@ -124,6 +131,7 @@ def concat_datasets(parts: Sequence[MultimodalDataset]) -> MultimodalDataset:
         sentiment=np.concatenate([p.sentiment for p in parts]),
         emotions=np.concatenate([p.emotions for p in parts]),
         sources=[s for p in parts for s in p.sources],
+        texts=None if any(p.texts is None for p in parts) else [t for p in parts for t in p.texts],
     )
 
 
@@ -139,6 +147,7 @@ class Batch:
     sentiment_mask: torch.Tensor  # [B] bool
     emotions: torch.Tensor  # [B, 6] intensities, 0 where missing
     emotion_mask: torch.Tensor  # [B] bool
+    texts: list[str] | None = None  # raw transcripts, for end-to-end text fine-tuning
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -153,6 +162,7 @@ class Batch:
             sentiment_mask=self.sentiment_mask.to(device),
             emotions=self.emotions.to(device),
             emotion_mask=self.emotion_mask.to(device),
+            texts=self.texts,
         )
 
 
@@ -188,6 +198,7 @@ def collate(items: Sequence[dict]) -> Batch:
         sentiment_mask=sentiment_mask,
         emotions=torch.nan_to_num(emotions, nan=0.0),
         emotion_mask=emotion_mask,
+        texts=None if any(it["text"] is None for it in items) else [it["text"] for it in items],
     )
 
 
