@@ -55,8 +55,8 @@ class UniTSEBlock(nn.Module):
         self.dropout = nn.Dropout(cfg.dropout)
 
     def forward(self, streams: Sequence[torch.Tensor], mask: torch.Tensor, same_input: bool) -> BlockOutput:
-        """``streams``: ``n_streams`` tensors ``[B, T, d]``; ``same_input`` says they are one tensor (block 1),
-        so the shared experts' first conv runs once for all streams."""
+        """``streams``: ``n_streams`` tensors ``[B, T, d]``. ``same_input`` says they are one tensor
+        (block 1), so the shared experts' first conv runs once for all streams."""
         batch = streams[0].shape[0]
         channels_first = [s.transpose(1, 2) for s in streams]  # Conv1d wants [B, d, T]
         mixed: list[torch.Tensor] = [torch.zeros_like(c) for c in channels_first]
