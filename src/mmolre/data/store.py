@@ -3,7 +3,8 @@
 Layout of a store folder::
 
     store.json                  {"format": "mmolre-feature-store", "version": 1, "modalities": {m: {...}}}
-    <split>/labels.h5           ids, sources, sentiment [N], emotions [N, 6]   (NaN = no label)
+    <split>/labels.h5           ids, sources, sentiment [N], emotions [N, 6]   (NaN = no label),
+                                texts [N] (optional raw transcripts, for text fine-tuning)
     <split>/<modality>.h5       ids, lengths [N], data [sum(lengths), D], missing [N] (bool)
 
 Modality files are joined to the labels by id, never by row order. A clip whose features could not be
@@ -38,7 +39,15 @@ def atomic_path(path: Path) -> Path:
     return path.with_name(f".{path.name}.partial")
 
 
-def write_labels(path: Path, ids: Sequence[str], sources: Sequence[str], sentiment, emotions) -> None:
+def write_labels(
+    path: Path,
+    ids: Sequence[str],
+    sources: Sequence[str],
+    sentiment,
+    emotions,
+    texts: Sequence[str] | None = None,
+) -> None:
+    """Write one split's labels; ``texts`` (raw transcripts, optional) enable text fine-tuning."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = atomic_path(path)
@@ -47,6 +56,8 @@ def write_labels(path: Path, ids: Sequence[str], sources: Sequence[str], sentime
         f.create_dataset("sources", data=np.array(list(sources), dtype=object), dtype=_STR)
         f.create_dataset("sentiment", data=np.asarray(sentiment, dtype=np.float32))
         f.create_dataset("emotions", data=np.asarray(emotions, dtype=np.float32).reshape(-1, len(EMOTIONS)))
+        if texts is not None:
+            f.create_dataset("texts", data=np.array(list(texts), dtype=object), dtype=_STR)
         f.attrs["emotions"] = ",".join(EMOTIONS)
     os.replace(tmp, path)
 
@@ -94,7 +105,7 @@ def save_store(root: Path, splits: dict[str, MultimodalDataset], attrs: dict[str
     root = Path(root)
     first = next(iter(splits.values()))
     for split, ds in splits.items():
-        write_labels(root / split / "labels.h5", ds.ids, ds.sources, ds.sentiment, ds.emotions)
+        write_labels(root / split / "labels.h5", ds.ids, ds.sources, ds.sentiment, ds.emotions, ds.texts)
         for m in ds.modalities:
             write_modality(root / split / f"{m}.h5", ds.ids, ds.features[m], ds.feature_dim(m))
     modalities = {m: {"dim": first.feature_dim(m), **(attrs or {}).get(m, {})} for m in first.modalities}
@@ -156,6 +167,7 @@ def load_split(root: Path, split: str, modalities: Sequence[str] | None = None) 
             sources = _read_strings(f, "sources", labels_path)
             sentiment = f["sentiment"][()]
             emotions = f["emotions"][()]
+            texts = _read_strings(f, "texts", labels_path) if "texts" in f else None
     except OSError as exc:
         raise DataError(f"{labels_path}: cannot read HDF5 file ({exc})") from exc
     per_modality = {}
@@ -177,6 +189,7 @@ def load_split(root: Path, split: str, modalities: Sequence[str] | None = None) 
         sentiment=sentiment[keep],
         emotions=emotions[keep],
         sources=[sources[i] for i in keep],
+        texts=None if texts is None else [texts[i] for i in keep],
     )
 
 
