@@ -45,7 +45,18 @@ class DataConfig(Section):
     paths: list[str] = Field(default_factory=list)
     names: list[str] = Field(default_factory=list, description="dataset name per path (mosi, mosei, ...)")
     synthetic: SyntheticConfig = Field(default_factory=SyntheticConfig)
-    feature_dirs: dict[str, str] = Field(default_factory=dict, description="modality -> feature store")
+    feature_dirs: dict[str, str] = Field(
+        default_factory=dict,
+        description="modality -> feature store (table) or .csd (csd); {name} becomes the dataset name",
+    )
+    emotion_labels: list[str] = Field(
+        default_factory=list,
+        description="per path: file of emotion labels joined by clip id or (video, segment); '' for none",
+    )
+    text_field: Literal["text", "text_bert"] = Field("text", description="MMSA pickles: text array to use")
+    folds: list[str] = Field(
+        default_factory=list, description="csd: per path, a folds JSON; default the SDK's standard folds"
+    )
 
 
 class FeaturesConfig(Section):

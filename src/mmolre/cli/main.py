@@ -15,6 +15,7 @@ SUBCOMMANDS = {
     "train": "mmolre.cli.train_cmd",
     "eval": "mmolre.cli.eval_cmd",
     "features": "mmolre.cli.features_cmd",
+    "data": "mmolre.cli.data_cmd",
 }
 
 

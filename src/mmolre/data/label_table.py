@@ -225,7 +225,8 @@ def read_label_table(
         df = df[df["mode"] != "none"].reset_index(drop=True)
     problems = check_label_frame(df, path, require_splits)
     if problems:
-        raise DataError("; ".join(problems))
+        # one message naming the file once, then every problem
+        raise DataError(f"{path}: " + "; ".join(p.removeprefix(f"{path}: ") for p in problems))
     df.attrs.update(
         path=str(path),
         has_emotions=bool((~df[list(EMOTIONS)].isna().any(axis=1)).any()),

@@ -37,10 +37,25 @@ def _load_each(cfg: DataConfig, read: Callable[[str, str], Splits]) -> Splits:
     return {split: concat_datasets([p[split] for p in parts]) for split in parts[0]}
 
 
+def _load_format(kind: str) -> Callable[[DataConfig], Splits]:
+    """Reader of an external format (MMSA pickle, CMU-SDK .csd, label table); see `mmolre.data.formats`."""
+
+    def load(cfg: DataConfig) -> Splits:
+        from mmolre.data import formats
+
+        read = {"mmsa": formats.read_mmsa, "csd": formats.read_csd_source, "table": formats.read_table}[kind]
+        return _load_each(cfg, lambda path, name: read(cfg, path, name))
+
+    return load
+
+
 # Readers register here by kind; each returns {split: MultimodalDataset}.
 READERS: dict[str, Callable[[DataConfig], Splits]] = {
     "synthetic": _load_synthetic,
     "store": _load_store,
+    "mmsa": _load_format("mmsa"),
+    "csd": _load_format("csd"),
+    "table": _load_format("table"),
 }
 
 
