@@ -182,3 +182,40 @@ def test_real_mosei_labels_written_as_csd(tmp_path):
     ds = splits[row["mode"]]
     i = ds.ids.index("-3g5yACwYnA$_$2")
     np.testing.assert_allclose(ds.emotions[i], row[list(EMOTIONS)].to_numpy(float), atol=1e-6)
+
+
+@needs_shared
+def test_sdk_download_folder_with_real_mosi_labels(tmp_path, caplog):
+    """A folder laid out as `mmolre data download mosi` leaves it: standard names, found by themselves."""
+    import shutil
+
+    from mmolre.config import DataConfig
+    from mmolre.data.loaders import load_splits
+
+    folder = tmp_path / "mosi"
+    folder.mkdir()
+    shutil.copy(SHARED / "mosi" / "CMU_MOSI_Opinion_Labels.csd", folder)
+    labels = read_csd(folder / "CMU_MOSI_Opinion_Labels.csd")
+    frames = {}
+    for video, (_, ivals) in labels.data.items():
+        if video == "03bSnISJMiM":
+            continue  # one video without acoustic frames: its 13 segments are reported and left out
+        starts = np.arange(0.0, float(ivals[:, 1].max()) + 1, 0.5)
+        frames[video] = (
+            np.stack([starts, starts + 0.5], 1).astype(np.float32),
+            np.stack([starts, starts + 0.5], 1),
+        )
+    write_csd(folder / "CMU_MOSI_COVAREP.csd", frames, root="COVAREP", metadata={"dataset name": "CMU-MOSI"})
+    with caplog.at_level(logging.WARNING):
+        splits = load_splits(DataConfig(kind="csd", paths=[str(folder)]))
+    # 13 segments of the video without frames, and 2WGyTLYerpo 44, whose CSD interval has zero length
+    assert "14 of 2199 segments have no audio frames" in caplog.text
+    assert "2WGyTLYerpo$_$44" not in [i for ds in splits.values() for i in ds.ids]
+    assert sum(len(ds) for ds in splits.values()) == 2199 - 14
+    assert splits["train"].modalities == ["audio"] and splits["train"].sources[0] == "mosi"
+    ds = splits["test"]
+    seg = read_label_segments(folder / "CMU_MOSI_Opinion_Labels.csd").set_index("id").loc[ds.ids[0]]
+    frames_of_first = ds.features["audio"][0]
+    # every frame overlaps the segment: its start before the segment's end, its end after the start
+    assert (frames_of_first[:, 0] < seg["end"]).all() and (frames_of_first[:, 1] > seg["start"]).all()
+    assert len(frames_of_first) >= int((seg["end"] - seg["start"]) / 0.5)

@@ -160,3 +160,17 @@ def test_mosei_rows_outside_folds_are_dropped():
     # SOURCES.md: SDK folds give 16327/1871/4662 plus 399 rows marked none
     assert df["mode"].value_counts().to_dict() == {"train": 16327, "valid": 1871, "test": 4662}
     assert df.attrs["dropped"] == 399
+
+
+def test_emotions_from_mmsa_table_join_by_id_not_by_clip_number(tmp_path):
+    """An MMSA-layout source joins by video$_$clip; its clip_id is never taken for the SDK index."""
+    header = "video_id,clip_id,text,label,annotation,mode"
+    target = _write(
+        tmp_path, f"{header},sdk_clip_id\nv,7,a,1,P,train,0\nv,3,b,1,P,valid,1\nw,1,c,0,N,test,0\n"
+    )
+    emo_rows = ["v,3,x,1,P,valid,0,0,0,0,0,3", "v,7,x,1,P,train,1,0,0,0,0,0", "v,0,x,1,P,train,0,2,0,0,0,0"]
+    source = _write(tmp_path, "\n".join([header + "," + ",".join(EMOTIONS), *emo_rows]) + "\n", "emo.csv")
+    df = attach_emotions(read_label_table(target), source)
+    np.testing.assert_array_equal(df.loc[0, list(EMOTIONS)].to_numpy(float), [1, 0, 0, 0, 0, 0])
+    np.testing.assert_array_equal(df.loc[1, list(EMOTIONS)].to_numpy(float), [0, 0, 0, 0, 0, 3])
+    assert df.loc[2, list(EMOTIONS)].isna().all()  # w$_$1 has no emotion row

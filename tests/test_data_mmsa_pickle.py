@@ -133,6 +133,11 @@ def test_malicious_pickle_is_refused_and_runs_nothing(tmp_path, payload, forbidd
     assert str(path) in str(info.value) and forbidden in str(info.value)
     assert "nothing in it was run" in str(info.value)
     assert not target.exists()
+    # the command line gives the same refusal as a one-line error
+    from mmolre.cli.main import main
+
+    assert main(["data", "inspect", str(path)]) == 2
+    assert not target.exists()
     if payload is _Touch:
         # control: plain pickle does create the file, so this test can fail
         pickle.loads(path.read_bytes())

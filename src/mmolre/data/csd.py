@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 EPSILON = 1e-6  # seconds; the SDK aligns with a small epsilon too
 CLIP_IDS_KEY = "mmolre clip ids"  # metadata written by write_csd: {video: [clip id per segment]}
 SPLITS_KEY = "mmolre splits"  # metadata written by write_csd: {video: [split per segment]}
+MODALITY_KEY = "mmolre modality"  # metadata written by splits_to_csd on feature sequences
 _STR = h5py.string_dtype("utf-8")
 _RANGE_TOL = 1e-5
 EmptyPolicy = Literal["drop", "keep", "error"]
@@ -167,6 +168,19 @@ def read_csd(path: str | Path) -> ComputationalSequence:
     if len(dims) > 1:
         raise DataError(f"{path}: feature dims differ between videos: {sorted(dims)}")
     return ComputationalSequence(path=path, root=roots[0], data=data, metadata=metadata)
+
+
+def read_csd_metadata(path: str | Path) -> dict:
+    """Only the metadata of a computational sequence (cheap: no feature data is read)."""
+    path = Path(path)
+    try:
+        with h5py.File(path, "r") as f:
+            roots = list(f.keys())
+            if len(roots) != 1 or "metadata" not in f[roots[0]]:
+                return {}
+            return _read_metadata(f[roots[0]]["metadata"])
+    except OSError as exc:
+        raise DataError(f"{path}: not a readable HDF5 file ({str(exc).splitlines()[0]})") from None
 
 
 def _is_text_features(feats: np.ndarray) -> bool:
@@ -491,5 +505,5 @@ def splits_to_csd(
     )
     for m in first.modalities:
         paths[m] = folder / f"{name}_{m}.csd"
-        write_csd(paths[m], feats[m], root=m, metadata={**common, "times": "synthetic"})
+        write_csd(paths[m], feats[m], root=m, metadata={**common, "times": "synthetic", MODALITY_KEY: m})
     return paths

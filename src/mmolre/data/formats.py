@@ -80,10 +80,21 @@ def find_labels_csd(folder: Path) -> Path:
 
 
 def default_csd_features(folder: Path, source: str) -> dict[str, Path]:
-    """Modality -> standard SDK feature file present in ``folder`` (what ``mmolre data download`` fetches)."""
+    """Modality -> feature ``.csd`` in ``folder``.
+
+    Files written by mmolre name their modality in the metadata; otherwise the standard SDK files that
+    ``mmolre data download`` fetches are used (word vectors, COVAREP, FACET 4.2).
+    """
+    from mmolre.data.csd import MODALITY_KEY, read_csd_metadata
     from mmolre.data.download import DATASETS, DEFAULT_MODALITY_FILES
 
-    out = {}
+    out: dict[str, Path] = {}
+    for path in sorted(folder.glob("*.csd")):
+        modality = read_csd_metadata(path).get(MODALITY_KEY)
+        if isinstance(modality, str) and modality:
+            out[modality] = path
+    if out:
+        return out
     for modality, key in DEFAULT_MODALITY_FILES.items():
         url = DATASETS.get(source, {}).get(key)
         if url and (folder / url.rsplit("/", 1)[-1]).is_file():

@@ -283,21 +283,32 @@ def frame_from_dataset(ds: MultimodalDataset, split: str) -> pd.DataFrame:
 def read_emotion_source(path: str | Path) -> pd.DataFrame:
     """Emotion labels keyed by segment: ``video_id``, ``sdk_clip_id``, ``start``, ``end``, six emotions.
 
-    Reads ``CMU_MOSEI_Labels.csd`` (via `mmolre.data.csd`) or a CSV holding video id, segment index
-    and/or start/end and the six emotions (e.g. the SDK-derived ``mosei_labels.csv``, whose ``clip_id``
-    is the SDK segment index, or ``mosei_labels_emotions.csv`` with ``id``/``segment_id``).
+    Reads ``CMU_MOSEI_Labels.csd`` (via `mmolre.data.csd`), an MMSA-layout label table with emotion
+    columns (then an ``id`` column holds the canonical clip id), or an SDK-derived CSV: video id, the
+    SDK segment index and/or start/end, sentiment and the six emotions (``mosei_labels.csv``, whose
+    ``clip_id`` is the SDK index; ``mosei_labels_emotions.csv`` with ``id`` and ``segment_id``).
     """
     path = Path(path)
     if path.suffix.lower() == ".csd":
         from mmolre.data.csd import read_label_segments
 
-        return read_label_segments(path).drop(columns=["sentiment"], errors="ignore")
+        return read_label_segments(path).drop(columns=["sentiment", "id"], errors="ignore")
     raw = _read_csv(path)
     raw = raw.rename(columns=lambda c: str(c).strip())
+    if "label" in raw.columns:
+        # an MMSA-layout table: its clip_id is MMSA's numbering, so it joins by id (and sdk_clip_id if any)
+        table = read_label_table(path, require_splits=(), drop_unsplit=False)
+        if not table.attrs["has_emotions"]:
+            raise DataError(f"{path}: has no emotion columns ({', '.join(EMOTIONS)})")
+        cols = ["id", "video_id", "start", "end", *EMOTIONS]
+        out = table[cols].copy()
+        out["sdk_clip_id"] = table["sdk_clip_id"] if "sdk_clip_id" in table.columns else np.nan
+        return out
     rename = {}
     if "video_id" not in raw.columns and "id" in raw.columns:
         rename["id"] = "video_id"
     if "sdk_clip_id" not in raw.columns:
+        # in the SDK-derived layouts (no MMSA "label" column) the segment number is the SDK index
         for c in ("segment_id", "clip_id"):
             if c in raw.columns:
                 rename[c] = "sdk_clip_id"
@@ -318,29 +329,42 @@ def attach_emotions(
 ) -> pd.DataFrame:
     """Fill the emotion columns of ``df`` from ``source`` by video and segment, never by row order.
 
-    ``on`` is ``"index"`` (``df.sdk_clip_id`` against the SDK segment index), ``"interval"`` (``start``
-    and ``end`` rounded to ``decimals`` seconds), or ``"auto"`` (index when ``df`` has ``sdk_clip_id``,
-    else interval). A clip of ``df`` without a match keeps NaN emotions and is counted in a warning;
-    a key that matches two segments is an error.
+    ``on`` is ``"id"`` (the canonical ``video$_$clip`` id, for an MMSA-layout source), ``"index"``
+    (``df.sdk_clip_id`` against the SDK segment index), ``"interval"`` (``start`` and ``end`` rounded to
+    ``decimals`` seconds), or ``"auto"``: id when the source has ids, else index when both sides have
+    SDK indices, else interval. A clip of ``df`` without a match keeps NaN emotions and is counted in a
+    warning; a key that matches two source rows is an error.
     """
     path = source if not isinstance(source, pd.DataFrame) else "emotion labels"
     emo = source if isinstance(source, pd.DataFrame) else read_emotion_source(source)
+
+    def has(frame: pd.DataFrame, column: str) -> bool:
+        return column in frame.columns and not frame[column].isna().all()
+
     if on == "auto":
-        on = "index" if "sdk_clip_id" in df.columns and not df["sdk_clip_id"].isna().all() else "interval"
-    if on == "index":
+        if has(emo, "id"):
+            on = "id"
+        elif has(df, "sdk_clip_id") and has(emo, "sdk_clip_id"):
+            on = "index"
+        else:
+            on = "interval"
+    if on == "id":
+        keys = ["id"]
+        left, right = df[keys], emo
+    elif on == "index":
         keys = ["video_id", "sdk_clip_id"]
-        if "sdk_clip_id" not in df.columns or emo["sdk_clip_id"].isna().all():
+        if not has(df, "sdk_clip_id") or not has(emo, "sdk_clip_id"):
             raise DataError(f"{path}: cannot join emotions by segment index; a side lacks sdk_clip_id")
         left = df[keys].assign(sdk_clip_id=df["sdk_clip_id"].round().astype("Int64"))
         right = emo.assign(sdk_clip_id=emo["sdk_clip_id"].round().astype("Int64"))
     elif on == "interval":
         keys = ["video_id", "start", "end"]
-        if df["start"].isna().all() or emo["start"].isna().all():
+        if not has(df, "start") or not has(emo, "start"):
             raise DataError(f"{path}: cannot join emotions by start/end; a side has no start/end times")
         left = df[keys].round({"start": decimals, "end": decimals})
         right = emo.round({"start": decimals, "end": decimals})
     else:
-        raise DataError(f"attach_emotions: on must be auto, index or interval, not {on!r}")
+        raise DataError(f"attach_emotions: on must be auto, id, index or interval, not {on!r}")
     right = right[keys + list(EMOTIONS)]
     dup = right.duplicated(keys, keep=False)
     if dup.any():
