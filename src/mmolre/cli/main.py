@@ -14,6 +14,7 @@ from mmolre.data.dataset import DataError
 SUBCOMMANDS = {
     "train": "mmolre.cli.train_cmd",
     "eval": "mmolre.cli.eval_cmd",
+    "predict": "mmolre.cli.predict_cmd",
     "features": "mmolre.cli.features_cmd",
     "data": "mmolre.cli.data_cmd",
 }
