@@ -76,22 +76,25 @@ def main() -> None:
     peak = matmul_peak(args.threads)
 
     print(f"d_model {d}, ranks {ranks}, batch {args.batch} x {args.length} steps, {args.threads} threads\n")
+    rows = [
+        (
+            "fused vs loop, fwd+bwd step time (loop / fused)",
+            f"{t_loop / t_fused:.2f}x ({t_loop * 1e3:.1f} ms vs {t_fused * 1e3:.1f} ms)",
+        ),
+        (
+            "full-rank vs low-rank parameters (full / low)",
+            f"{p_full / p_fused:.2f}x ({p_full:,} vs {p_fused:,})",
+        ),
+        ("full-rank vs low-rank FLOPs, fwd+bwd (full / low)", f"{f_full / f_fused:.2f}x"),
+        ("full-rank vs low-rank step time (full / low)", f"{t_full / t_fused:.2f}x ({t_full * 1e3:.1f} ms)"),
+        ("fused experts achieved GFLOP/s", f"{f_fused / t_fused / 1e9:.1f}"),
+        ("float32 1024^3 matmul GFLOP/s (measured peak)", f"{peak / 1e9:.1f}"),
+        ("fused achieved / matmul peak", f"{f_fused / t_fused / peak:.2f}"),
+    ]
     print("| comparison | value |")
     print("| --- | --- |")
-    print(
-        f"| fused vs loop, fwd+bwd step time (loop / fused) | {t_loop / t_fused:.2f}x ({t_loop * 1e3:.1f} ms vs "
-        f"{t_fused * 1e3:.1f} ms) |"
-    )
-    print(
-        f"| full-rank vs low-rank parameters (full / low) | {p_full / p_fused:.2f}x ({p_full:,} vs {p_fused:,}) |"
-    )
-    print(f"| full-rank vs low-rank FLOPs, fwd+bwd (full / low) | {f_full / f_fused:.2f}x |")
-    print(
-        f"| full-rank vs low-rank step time (full / low) | {t_full / t_fused:.2f}x ({t_full * 1e3:.1f} ms) |"
-    )
-    print(f"| fused experts achieved GFLOP/s | {f_fused / t_fused / 1e9:.1f} |")
-    print(f"| float32 1024^3 matmul GFLOP/s (measured peak) | {peak / 1e9:.1f} |")
-    print(f"| fused achieved / matmul peak | {f_fused / t_fused / peak:.2f} |")
+    for name, value in rows:
+        print(f"| {name} | {value} |")
 
 
 if __name__ == "__main__":
