@@ -51,3 +51,32 @@ def test_object_arrays_are_refused(tmp_path):
     np.save(tmp_path / "obj.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
     with pytest.raises(VisionError, match="unreadable"):
         read_vision_file(tmp_path / "obj.npy")
+
+
+def test_extract_vision_only_store(tmp_path):
+    import pandas as pd
+
+    from mmolre.data.store import load_store
+    from mmolre.features.extract import extract_features
+
+    rows = [("v1", str(c), "train" if c < 4 else ("valid" if c < 6 else "test")) for c in range(8)]
+    table = pd.DataFrame(rows, columns=["video_id", "clip_id", "mode"]).assign(text="hi", label=0.5)
+    table.to_csv(tmp_path / "label.csv", index=False)
+    (tmp_path / "vis" / "v1").mkdir(parents=True)
+    for _, clip, _ in rows[1:]:  # clip 0 has no file
+        write_openface(
+            tmp_path / "vis" / "v1" / f"{clip}.csv", [[1, 0, 0.0, 0.9, 1, 0.1, 0.2, 1, int(clip)]] * 3
+        )
+    result = extract_features(
+        tmp_path / "label.csv",
+        tmp_path / "store",
+        text=False,
+        vision_dir=tmp_path / "vis",
+        vision_columns=r"AU.*|pose_Tx",
+        source="demo",
+        progress=False,
+    )
+    assert result.missing["vision"]["train"].keys() == {"v1$_$0"}
+    splits = load_store(tmp_path / "store")
+    assert splits["train"].ids == ["v1$_$1", "v1$_$2", "v1$_$3"]
+    np.testing.assert_allclose(splits["test"].features["vision"][1], [[0.1, 0.2, 1, 7]] * 3)

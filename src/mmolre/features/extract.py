@@ -11,7 +11,8 @@ renamed, so a shard is either whole or absent). A restarted run reuses every sha
 settings match and computes the rest; the store files are assembled from the shards only when every
 chunk exists, and ``store.json`` is written last. Chunks are fixed by the table, not by how far a run
 got, and each is computed the same way, so an interrupted and restarted run gives the same store as an
-uninterrupted one.
+uninterrupted one (bit for bit, on the same machine and thread count: a BLAS may sum in another order
+with another number of threads).
 
 A clip whose audio (or vision file) is missing, unreadable or too short is logged by id, recorded as
 missing (``missing=True``, length 0 in its modality file, and a row in ``missing.csv``), and the run goes
@@ -505,6 +506,11 @@ def extract_features(
             },
         },
     )
+    for split in SPLITS:
+        # Modality files of an earlier, interrupted run with other modalities would be unlisted leftovers.
+        for path in (out / split).glob("*.h5"):
+            if path.stem != "labels" and path.stem not in manifest:
+                path.unlink()
     write_manifest(out, manifest)  # last: its presence marks a finished store
     if not keep_work:
         shutil.rmtree(out / WORK_DIR, ignore_errors=True)

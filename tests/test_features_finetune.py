@@ -1,0 +1,155 @@
+"""End-to-end text fine-tuning (``features.finetune_text``): a store built by ``features extract`` carries
+the transcripts, the model swaps cached text features for the encoder's output, and the encoder trains
+with its own learning rate."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing may be fetched from a hub in tests
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from mmolre.config import load_config
+from mmolre.data.dataset import make_loader
+from mmolre.data.store import load_store
+from mmolre.features.extract import extract_features
+from mmolre.features.text import TextEncoder
+from mmolre.models import build_model
+from mmolre.training.losses import joint_loss
+from mmolre.training.trainer import make_optimizer
+
+WORDS = ["good", "bad", "movie", "really", "not", "great", "plot", "acting", "boring", "fun", "the", "was"]
+TEXT_LR, MAIN_LR = 1e-5, 1e-2
+
+
+def make_tiny_roberta(folder, corpus) -> str:
+    """A randomly initialised RoBERTa with a byte-level BPE tokenizer, saved like a real checkpoint."""
+    import tokenizers
+    from transformers import RobertaConfig, RobertaModel, RobertaTokenizer
+
+    bpe = tokenizers.ByteLevelBPETokenizer()
+    bpe.train_from_iterator(
+        corpus, vocab_size=300, min_frequency=1, special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+    )
+    bpe.save_model(str(folder))
+    tok = RobertaTokenizer(vocab=str(folder / "vocab.json"), merges=str(folder / "merges.txt"))
+    config = RobertaConfig(
+        vocab_size=len(tok),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=64,
+        max_position_embeddings=40,
+        pad_token_id=tok.pad_token_id,
+    )
+    torch.manual_seed(0)
+    out = folder / "tiny-roberta"
+    RobertaModel(config).save_pretrained(out)
+    tok.save_pretrained(out)
+    return str(out)
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    """A label table of 40 clips, a tiny RoBERTa, and the store extracted from them with it."""
+    folder = tmp_path_factory.mktemp("finetune")
+    rng = np.random.default_rng(0)
+    texts = [" ".join(rng.choice(WORDS, size=rng.integers(3, 10))) for _ in range(40)]
+    table = pd.DataFrame(
+        {
+            "video_id": [f"v{i // 10}" for i in range(40)],
+            "clip_id": [str(i % 10) for i in range(40)],
+            "text": texts,
+            "label": np.round(rng.uniform(-3, 3, 40), 3),
+            "mode": ["train"] * 24 + ["valid"] * 8 + ["test"] * 8,
+        }
+    )
+    (folder / "mosi").mkdir()
+    table.to_csv(folder / "mosi" / "label.csv", index=False)
+    encoder = make_tiny_roberta(folder, texts)
+    overrides = [
+        f"features.text_encoder={encoder}",
+        "features.text_max_length=16",
+        "features.finetune_text=true",
+        f"features.text_lr={TEXT_LR}",
+        f"train.lr={MAIN_LR}",
+        "train.weight_decay=0",
+        "train.batch_size=8",
+        "model.modalities=[text]",
+        "model.tasks=[SA]",
+        "model.d_model=16",
+        "model.rank_max=8",
+        "model.rank_min=2",
+        "model.task_rank=4",
+        "train.max_epochs=1",
+        "train.tensorboard=false",
+        "train.progress=false",
+        "train.seeds=[3]",
+        "model.dropout=0.0",
+    ]
+    cfg = load_config(overrides=overrides)
+    store = folder / "store"
+    extract_features(folder / "mosi" / "label.csv", store, cfg.features, progress=False)
+    return cfg, store
+
+
+def test_store_from_extract_feeds_the_fine_tuned_model(setup):
+    cfg, store = setup
+    splits = load_store(store)
+    assert splits["train"].texts is not None and len(splits["train"].texts) == 24
+    model = build_model(cfg, {"text": splits["train"].feature_dim("text")})
+    assert isinstance(model.text_encoder, TextEncoder)
+    batch = next(iter(make_loader(splits["train"], 4, shuffle=False)))
+    model.eval()
+    feats, mask = model.text_encoder(batch.texts)
+    # the cached features and the encoder's own output agree (same checkpoint, same tokenisation)
+    for i, cached in enumerate(splits["train"].features["text"][:4]):
+        assert int(mask[i].sum()) == cached.shape[0]
+        np.testing.assert_allclose(feats[i, : cached.shape[0]].detach().numpy(), cached, atol=1e-5)
+
+
+def test_one_step_trains_the_encoder_with_its_own_learning_rate(setup):
+    cfg, store = setup
+    splits = load_store(store)
+    torch.manual_seed(0)
+    model = build_model(cfg, {"text": 32})
+    model.fit_normalizer(splits["train"])
+    optimizer = make_optimizer(model, cfg)
+    enc_params = list(model.text_encoder.parameters())
+    enc_ids = {id(p) for p in enc_params}
+    groups = {g["lr"]: g for g in optimizer.param_groups}
+    assert set(groups) == {MAIN_LR, TEXT_LR}
+    assert {id(p) for p in groups[TEXT_LR]["params"]} == enc_ids
+    assert not enc_ids & {id(p) for p in groups[MAIN_LR]["params"]}
+
+    enc_before = [p.detach().clone() for p in enc_params]
+    main_params = [p for p in model.parameters() if id(p) not in enc_ids]
+    main_before = [p.detach().clone() for p in main_params]
+    model.train()
+    batch = next(iter(make_loader(splits["train"], 8, shuffle=True, seed=1)))
+    parts = joint_loss(model(batch), batch, cfg.train.lambda_er, cfg.train.lambda_bal)
+    optimizer.zero_grad()
+    parts.total.backward()
+    optimizer.step()
+
+    def max_step(before, after):
+        return max(float((b - a.detach()).abs().max()) for b, a in zip(before, after))
+
+    # Adam's first step moves each weight by at most lr (exactly lr where the gradient is non-zero)
+    enc_step, main_step = max_step(enc_before, enc_params), max_step(main_before, main_params)
+    assert 0.5 * TEXT_LR < enc_step <= 1.01 * TEXT_LR
+    assert 0.5 * MAIN_LR < main_step <= 1.01 * MAIN_LR
+
+
+def test_training_run_with_fine_tuning(setup, tmp_path):
+    from mmolre.training.run import run
+
+    cfg, store = setup
+    cfg = cfg.model_copy(deep=True)
+    cfg.data.kind, cfg.data.paths = "store", [str(store)]
+    summary = run(cfg, tmp_path / "run")
+    assert len(summary.seeds) == 1 and np.isfinite(summary.seeds[0].test["MAE"])
