@@ -187,3 +187,28 @@ def test_convert_between_all_layouts(tmp_path, capsys):
         current = dst
     rc, _, err = run_cli(capsys, "convert", str(src), str(tmp_path / "store"), "--to", "store")
     assert rc == 2 and "already exists" in err
+
+
+def test_inspect_feature_sequence_and_labels_with_features(tmp_path, capsys):
+    ivals = np.array([[0.0, 1.0], [1.0, 2.0], [2.0, 3.0]])
+    feats = np.array([[1.0, 2.0], [-np.inf, 0.0], [3.0, 4.0]], np.float32)
+    write_csd(tmp_path / "audio.csd", {"v1": (feats, ivals), "v2": (feats[:2], ivals[:2])}, root="COVAREP")
+    rc, out, _ = run_cli(capsys, "inspect", str(tmp_path / "audio.csd"), "--json")
+    summary = json.loads(out)
+    assert rc == 0 and summary["videos"] == 2 and summary["rows"] == 5 and summary["dim"] == 2
+    assert summary["non_finite"] == 2
+    labels = {
+        v: (np.array([[0.5], [-1.0]], np.float32), np.array([[0.0, 1.5], [1.5, 3.0]])) for v in ("v1", "v2")
+    }
+    write_csd(tmp_path / "labels.csd", labels, root="Labels")
+    folds = tmp_path / "folds.json"
+    folds.write_text(json.dumps({"train": ["v1"], "valid": ["v2"], "test": ["v1"]}))
+    # v1 lies in two folds here; the last one wins, so train is empty: a clear error
+    rc, _, err = run_cli(capsys, "inspect", str(tmp_path / "labels.csd"), "--folds", str(folds))
+    assert rc == 2 and "split 'train' has zero segments" in err
+    folds.write_text(json.dumps({"train": ["v1"], "valid": ["v2"], "test": ["v2"]}))
+    rc, _, err = run_cli(capsys, "inspect", str(tmp_path / "labels.csd"), "--folds", str(folds))
+    assert rc == 2 and "split 'valid' has zero segments" in err
+    folds.write_text(json.dumps({"train": ["v1"], "valid": [], "test": ["v2"]}))
+    rc, _, err = run_cli(capsys, "validate", str(tmp_path / "labels.csd"), "--folds", str(folds))
+    assert rc == 1 and "split 'valid' has zero segments" in err

@@ -70,6 +70,19 @@ def test_alignment_takes_frames_inside_each_segment(tmp_path):
     assert np.isnan(ds.emotions).all()
 
 
+def test_non_finite_frames_are_zeroed_and_counted(tmp_path, caplog):
+    toy_labels(tmp_path / "labels.csd")
+    frames = toy_frames(tmp_path / "audio.csd")
+    feats, ivals = frames["v1"]
+    feats[0, 0], feats[5, 1] = -np.inf, np.nan  # frame 0 is in segment 0, frame 5 in segment 1
+    write_csd(tmp_path / "audio.csd", {**frames, "v1": (feats, ivals)}, root="COVAREP")
+    with caplog.at_level(logging.WARNING):
+        splits = load_csd(tmp_path / "labels.csd", {"audio": tmp_path / "audio.csd"}, "toy", FOLDS)
+    assert "2 non-finite values" in caplog.text
+    first = splits["train"].features["audio"]
+    assert first[0][0, 0] == 0 and first[1][1, 1] == 0 and all(np.isfinite(a).all() for a in first)
+
+
 def test_segments_without_frames_are_reported(tmp_path, caplog):
     toy_labels(tmp_path / "labels.csd")
     toy_frames(tmp_path / "audio.csd", skip={"v2": (0.9, 2.6)})  # v2's second segment loses all frames

@@ -92,10 +92,22 @@ def _read_options(args: argparse.Namespace) -> dict:
 
 
 def run_inspect(args: argparse.Namespace) -> int:
-    from mmolre.data.formats import read_path
-    from mmolre.data.inspect import format_summary, summarize
+    from mmolre.data.formats import detect_format, read_path
+    from mmolre.data.inspect import (
+        format_sequence_summary,
+        format_summary,
+        is_feature_sequence,
+        summarize,
+        summarize_sequence,
+    )
 
-    fmt, splits = read_path(args.path, args.fmt, **_read_options(args))
+    fmt = detect_format(args.path) if args.fmt == "auto" else args.fmt
+    if fmt == "csd" and Path(args.path).is_file() and is_feature_sequence(args.path):
+        # a feature sequence on its own has no labels or splits: describe the sequence itself
+        summary = summarize_sequence(args.path)
+        print(json.dumps(summary, indent=2) if args.json else format_sequence_summary(summary))
+        return 0
+    fmt, splits = read_path(args.path, fmt, **_read_options(args))
     summary = summarize(splits, fmt, str(args.path))
     print(json.dumps(summary, indent=2) if args.json else format_summary(summary))
     return 0

@@ -180,7 +180,10 @@ def read_csd_metadata(path: str | Path) -> dict:
                 return {}
             return _read_metadata(f[roots[0]]["metadata"])
     except OSError as exc:
-        raise DataError(f"{path}: not a readable HDF5 file ({str(exc).splitlines()[0]})") from None
+        raise DataError(
+            f"{path}: not a readable HDF5 file ({str(exc).splitlines()[0]}); it may be truncated or still "
+            "downloading"
+        ) from None
 
 
 def _is_text_features(feats: np.ndarray) -> bool:
@@ -415,6 +418,13 @@ def load_csd(
             log.warning("%s; %s", msg, "they are left out" if empty == "drop" else "they are kept empty")
         dim = seq.dim
         aligned[modality] = [np.zeros((0, dim), np.float32) if a is None else a for a in aligned[modality]]
+        n_bad = sum(int((~np.isfinite(a)).sum()) for a in aligned[modality])
+        if n_bad:
+            # MOSI's COVAREP sequence holds -inf; set to 0 as MMSA does with its copy, and say how many
+            aligned[modality] = [np.where(np.isfinite(a), a, np.float32(0)) for a in aligned[modality]]
+            log.warning(
+                "%s: %d non-finite values (-inf/NaN) in aligned %s frames, set to 0", fpath, n_bad, modality
+            )
 
     keep = np.ones(len(segments), bool)
     if empty == "drop":

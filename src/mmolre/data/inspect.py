@@ -117,6 +117,15 @@ def find_problems(path: str | Path, fmt: str = "auto", **read_options: Any) -> t
     except DataError as exc:
         return fmt, [str(exc)]
     problems: list[str] = []
+    try:
+        feature_sequence = fmt == "csd" and path.is_file() and is_feature_sequence(path)
+        summary = summarize_sequence(path) if feature_sequence else None
+    except DataError as exc:
+        return fmt, [str(exc)]
+    if summary is not None:
+        if summary["non_finite"]:
+            log.warning("%s: %d non-finite values (set to 0 when read)", path, summary["non_finite"])
+        return fmt, []
     if fmt == "table" and path.is_file():
         problems += _table_problems(path)
         if problems:
@@ -142,6 +151,54 @@ def find_problems(path: str | Path, fmt: str = "auto", **read_options: Any) -> t
             if bad:
                 problems.append(f"{path}: {split}: {m} has {bad} non-finite values")
     return fmt, problems
+
+
+def is_feature_sequence(path: str | Path) -> bool:
+    """True for a ``.csd`` of features (COVAREP, FACET, word vectors), False for a label sequence."""
+    from mmolre.data.csd import MODALITY_KEY, read_csd_metadata
+
+    meta = read_csd_metadata(path)
+    if MODALITY_KEY in meta:
+        return True
+    names = (Path(path).name + " " + str(meta.get("root name", ""))).lower()
+    return "label" not in names
+
+
+def summarize_sequence(path: str | Path) -> dict[str, Any]:
+    """Videos, rows, dim, rows per video and time span of one computational sequence."""
+    from mmolre.data.csd import read_csd
+
+    seq = read_csd(path)
+    rows = np.array([len(f) for f, _ in seq.data.values()])
+    numeric = [f for f, _ in seq.data.values() if f.dtype.kind in "fiu"]
+    ends = [float(i[:, 1].max()) for _, i in seq.data.values() if len(i)]
+    return {
+        "path": str(path),
+        "format": "csd",
+        "root": seq.root,
+        "dataset": str(seq.metadata.get("dataset name", "")),
+        "videos": len(seq.data),
+        "rows": int(rows.sum()),
+        "dim": seq.dim,
+        "rows_per_video": _length_stats(rows),
+        "max_end_seconds": max(ends) if ends else None,
+        "non_finite": int(sum((~np.isfinite(f)).sum() for f in numeric)),
+        "words": len(numeric) < len(seq.data),
+    }
+
+
+def format_sequence_summary(s: Mapping[str, Any]) -> str:
+    lines = [
+        f"{s['path']}: format csd, sequence {s['root']!r} ({s['dataset'] or 'dataset not named'})",
+        f"videos {s['videos']}, rows {s['rows']}, dim {s['dim']}{' (words)' if s['words'] else ''}",
+        "rows per video: {min}-{max} (median {median:g})".format(**s["rows_per_video"]),
+    ]
+    if s["non_finite"]:
+        lines.append(f"non-finite values: {s['non_finite']} (set to 0 when read)")
+    lines.append(
+        "no labels or splits: read it with a label sequence, e.g. --features audio=" + Path(s["path"]).name
+    )
+    return "\n".join(lines)
 
 
 def _table_problems(path: Path) -> list[str]:
