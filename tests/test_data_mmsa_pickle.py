@@ -67,7 +67,7 @@ def test_unaligned_pickle_cut_by_lengths(tmp_path, protocol):
         t = int(data["train"]["audio_lengths"][i])
         np.testing.assert_array_equal(ds.features["audio"][i], data["train"]["audio"][i, :t])
         assert len(ds.features["vision"][i]) == data["train"]["vision_lengths"][i]
-        # text has no lengths in MMSA files: trailing zero padding is trimmed
+        # text has no lengths in MMSA files: the text_bert mask gives them
         assert len(ds.features["text"][i]) == 2 + i % 3
     np.testing.assert_allclose(ds.sentiment, data["train"]["regression_labels"])
     assert np.isnan(ds.emotions).all()
@@ -77,6 +77,12 @@ def test_unaligned_pickle_cut_by_lengths(tmp_path, protocol):
 def test_aligned_pickle_trims_zero_padding_and_text_bert_option(tmp_path):
     path = tmp_path / "aligned_50.pkl"
     data = mmsa_pickle(path, aligned=True)
+    for part in data.values():
+        part["text"][part["text"] == 0] = 0.5  # BERT-like features: padding rows are not zero
+    path.write_bytes(pickle.dumps(data))
+    plain = load_mmsa_pickle(path)["test"]
+    # without text_lengths the text_bert attention mask gives the text length
+    assert [len(t) for t in plain.features["text"]] == [2 + i % 3 for i in range(4)]
     splits = load_mmsa_pickle(path, source="toy", text_field="text_bert")
     ds = splits["valid"]
     assert ds.sources == ["toy"] * 4

@@ -11,6 +11,10 @@ Layout (thuiar/MMSA, ``MMSA/data_loader.py`` and the files it publishes): a dict
     audio_lengths, ...  [N] true lengths (unaligned files; MSA_FET also writes text_lengths)
     regression_labels   [N] sentiment in [-3, 3]
 
+Padding is cut by ``<modality>_lengths`` where the file has them; text without lengths is cut by
+``text_bert``'s attention mask; anything else (aligned files record no lengths) loses its all-zero rows
+at both ends. Non-finite values (MOSI's audio holds -inf) are set to 0 and counted in a warning.
+
 A pickle can run code when loaded, so a user's file is read with `SafeUnpickler`, which admits only the
 globals that numpy arrays, numpy scalars and dtypes need; any other global is refused, with its name,
 before it is called. MMSA pickles carry no emotion labels: emotions are NaN unless the file has an
@@ -227,6 +231,16 @@ def _trim_zero_padding(seq: np.ndarray) -> np.ndarray:
     return seq[nonzero[0] : nonzero[-1] + 1]
 
 
+def _mask_matches(split: Mapping, text: np.ndarray) -> bool:
+    bert = split.get("text_bert")
+    return (
+        isinstance(bert, np.ndarray)
+        and bert.ndim == 3
+        and bert.shape[1] == 3
+        and bert.shape[2] == text.shape[1]
+    )
+
+
 def _sequences(split: Mapping, key: str, out_name: str, trim_padding: bool) -> tuple[list[np.ndarray], int]:
     """Unpadded float32 ``[T_i, D]`` sequences of one modality; non-finite values set to 0 (and counted)."""
     arr = split[key]
@@ -234,12 +248,14 @@ def _sequences(split: Mapping, key: str, out_name: str, trim_padding: bool) -> t
         # [N, 3, L] -> [N, L, 3]; the true length is the attention mask's sum
         lengths = np.asarray(arr[:, 1, :]).sum(axis=1).astype(np.int64)
         arr = np.transpose(arr, (0, 2, 1))
+    elif f"{key}_lengths" in split:
+        lengths = np.asarray(split[f"{key}_lengths"]).reshape(-1).astype(np.int64)
+    elif key == "text" and _mask_matches(split, arr):
+        # MMSA's text features are computed from text_bert's tokens, one row per token, so the
+        # attention mask gives their true length (padding rows of BERT features need not be zero)
+        lengths = np.asarray(split["text_bert"][:, 1, :]).sum(axis=1).astype(np.int64)
     else:
-        lengths = (
-            np.asarray(split[f"{key}_lengths"]).reshape(-1).astype(np.int64)
-            if f"{key}_lengths" in split
-            else None
-        )
+        lengths = None
     arr = np.asarray(arr, dtype=np.float32)
     bad = ~np.isfinite(arr)
     n_bad = int(bad.sum())
