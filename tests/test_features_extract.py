@@ -232,5 +232,5 @@ def test_bad_inputs_are_one_line_errors(data, tmp_path, capsys):
     assert main(["features", "extract", data[0], "--out", str(tmp_path / "occupied")]) == 2
     assert "not a feature store" in capsys.readouterr().err
     assert main(["features", "extract", str(tmp_path / "none.csv"), "--out", str(tmp_path / "x")]) == 2
-    with pytest.raises(DataError, match="audio folder not found"):
+    with pytest.raises(DataError, match="audio-dir: .*folder not found"):
         extract_features(data[0], tmp_path / "y", audio_dir=tmp_path / "nope", text=False, progress=False)

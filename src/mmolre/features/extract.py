@@ -444,6 +444,10 @@ def extract_features(
         raise ConfigError(
             "features extract: nothing to extract; keep text or give --audio-dir / --vision-dir"
         )
+    for flag, folder in (("--audio-dir", audio_dir), ("--vision-dir", vision_dir)):
+        # Checked before any encoding, so a typo does not surface after the text has been encoded.
+        if folder is not None and not Path(folder).is_dir():
+            raise DataError(f"{flag}: {folder}: folder not found")
     table = read_label_table(table_path)
     table = table[table["mode"].isin(SPLITS)].reset_index(drop=True)
     source = source or infer_source(table_path)
