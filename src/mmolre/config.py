@@ -36,6 +36,9 @@ class SyntheticConfig(Section):
     vision_dim: int = Field(16, ge=4)
     with_vision: bool = False
     noise: float = Field(1.0, ge=0.0, description="scale of the observation noise in every modality")
+    n_annotators: int = Field(3, ge=1, description="labels are the mean of this many integer ratings")
+    annotator_noise: float = Field(1.0, ge=0.0, description="scale of the annotators' noise: the noise floor")
+    utterances_per_speaker: int = Field(24, ge=1, description="speakers are disjoint across splits")
 
 
 class DataConfig(Section):
