@@ -56,6 +56,10 @@ class DataConfig(Section):
         default_factory=list,
         description="per path: file of emotion labels joined by clip id or (video, segment); '' for none",
     )
+    text_from: list[str] = Field(
+        default_factory=list,
+        description="table: per path, a label table whose transcripts fill empty ones by clip id; '' for none",
+    )
     text_field: Literal["text", "text_bert"] = Field("text", description="MMSA pickles: text array to use")
     folds: list[str] = Field(
         default_factory=list, description="csd: per path, a folds JSON; default the SDK's standard folds"
@@ -166,7 +170,7 @@ class RunConfig(Section):
     train: TrainConfig = Field(default_factory=TrainConfig)
 
 
-PRESETS = ("cpu", "paper")
+PRESETS = ("cpu", "paper", "mosi-text", "mosi-text-ft", "mosei-text", "mosi+mosei-text")
 
 
 def _format_error(exc: ValidationError, origin: str) -> str:

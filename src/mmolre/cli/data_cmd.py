@@ -4,6 +4,7 @@ mmolre data inspect PATH        format, counts per split, modalities, label rang
 mmolre data validate PATH       exit 0, or print every problem found and exit 1
 mmolre data convert SRC DST --to {store,mmsa,csd,table}
 mmolre data download {mosi,mosei} --out DIR [--files labels,COVAREP] [--checksums SHA256SUMS]
+mmolre data pseudo-label TABLE --reference MELD.csv --out OUT.csv   UniMSE-style pseudo emotions
 """
 
 from __future__ import annotations
@@ -73,6 +74,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--list", action="store_true", help="print the known files and their addresses, fetch nothing"
     )
     p.set_defaults(run=run_download)
+
+    from mmolre.cli import pseudo_label_cmd
+
+    pseudo_label_cmd.add_parser(actions)
 
 
 def _read_options(args: argparse.Namespace) -> dict:

@@ -39,6 +39,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default="encode",
         help="clips with an empty transcript: encode the empty string (default) or record them missing",
     )
+    ext.add_argument(
+        "--text-from",
+        metavar="TABLE",
+        help="label table whose transcripts fill empty ones, joined by (video_id, clip_id)",
+    )
     ext.add_argument("--device", default="cpu", help="torch device for the encoders (default cpu)")
     ext.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: leave torch's default)")
     ext.add_argument("--overwrite", action="store_true", help="rebuild a finished store at --out")
@@ -79,6 +84,7 @@ def run_extract(args: argparse.Namespace) -> int:
         source=args.source,
         chunk_size=args.chunk_size,
         empty_text=args.empty_text,
+        text_from=args.text_from,
         device=args.device,
         overwrite=args.overwrite,
         keep_work=args.keep_work,

@@ -134,6 +134,7 @@ def read_table(cfg: DataConfig, path: str, name: str) -> Splits:
         cfg.feature_dirs or default_table_features(p),
         name,
         _per_path(cfg.emotion_labels, cfg, path, "emotion_labels"),
+        _per_path(cfg.text_from, cfg, path, "text_from"),
     )
 
 

@@ -380,6 +380,33 @@ def attach_emotions(
     return out
 
 
+def fill_text(df: pd.DataFrame, source: str | Path | pd.DataFrame) -> pd.DataFrame:
+    """Fill the empty transcripts of ``df`` from another label table, joined by (video_id, clip_id).
+
+    Non-empty transcripts are kept as they are. MOSI's ``label.csv`` has 4 clips without text whose
+    transcripts are in UniMSE's ``MOSI-label.csv``; a clip still empty afterwards is counted in a warning.
+    """
+    name = source if not isinstance(source, pd.DataFrame) else "text source"
+    other = (
+        source
+        if isinstance(source, pd.DataFrame)
+        else read_label_table(source, require_splits=(), drop_unsplit=False)
+    )
+    texts = dict(zip(other["id"], other["text"].astype(str).str.strip()))
+    out = df.copy()
+    empty = out["text"].astype(str).str.strip() == ""
+    filled = [texts.get(i, "") for i in out.loc[empty, "id"]]
+    out.loc[empty, "text"] = filled
+    n_filled = sum(1 for t in filled if t)
+    if empty.any():
+        log.info("%s: filled %d of %d empty transcripts", name, n_filled, int(empty.sum()))
+    if n_filled < int(empty.sum()):
+        still = out.loc[out["text"].astype(str).str.strip() == "", "id"].tolist()
+        log.warning("%s: %d clips still have no transcript (%s)", name, len(still), _listed(still))
+    out.attrs = dict(df.attrs)
+    return out
+
+
 # ---------------------------------------------------------------------------------------------------
 # Label table + per-modality feature stores -> {split: MultimodalDataset}
 
@@ -453,24 +480,34 @@ def load_table(
     feature_dirs: Mapping[str, str | Path] | None = None,
     source: str = "",
     emotions: str | Path | None = None,
+    text_from: str | Path | None = None,
 ) -> dict[str, MultimodalDataset]:
     """Read a label table and join it to feature stores (modality -> store folder) by clip id.
 
     ``{name}`` in a store path is replaced by ``source``, so one config can name the stores of MOSI and
     MOSEI. A relative store path that does not exist from the working directory is taken relative to
-    the label table's folder. ``emotions`` names a file to join emotion labels from (`attach_emotions`).
+    the label table's folder. ``emotions`` names a file to join emotion labels from (`attach_emotions`);
+    ``text_from`` a label table whose transcripts fill this one's empty ones (`fill_text`).
     Without feature stores the splits carry labels and transcripts only.
     """
     path = Path(path)
     df = read_label_table(path)
     if emotions:
         df = attach_emotions(df, emotions)
+    if text_from:
+        df = fill_text(df, text_from)
     source = source or guess_source(path)
     features = {}
     for modality, folder in (feature_dirs or {}).items():
         store = Path(str(folder).replace("{name}", source))
         if not store.is_absolute() and not store.exists() and (path.parent / store).exists():
             store = path.parent / store
+        if not store.exists():
+            fill = f" --text-from {text_from}" if text_from and modality == "text" else ""
+            raise DataError(
+                f"{store}: the {modality} feature store of {path} has not been built yet; build it with "
+                f"`mmolre features extract {path}{fill} --out {store}`"
+            )
         features[modality] = read_store_modality(store, modality)
     return table_to_splits(df, features, source)
 

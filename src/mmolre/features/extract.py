@@ -420,6 +420,7 @@ def extract_features(
     source: str | None = None,
     chunk_size: int = 256,
     empty_text: str = "encode",
+    text_from: str | Path | None = None,
     device: str = "cpu",
     overwrite: bool = False,
     keep_work: bool = False,
@@ -433,8 +434,10 @@ def extract_features(
     from the table's path. ``on_chunk_done(modality, split, chunk_index)`` is called after each newly
     computed chunk is saved (for progress reporting; an exception from it stops the run, leaving the
     finished shards for a restart).
+    ``text_from`` names a second label table whose transcripts fill this table's empty ones by
+    (video_id, clip_id) (`mmolre.data.label_table.fill_text`).
     """
-    from mmolre.data.label_table import read_label_table
+    from mmolre.data.label_table import fill_text, read_label_table
 
     cfg = cfg or FeaturesConfig()
     table_path, out = Path(table_path), Path(out)
@@ -449,6 +452,8 @@ def extract_features(
         if folder is not None and not Path(folder).is_dir():
             raise DataError(f"{flag}: {folder}: folder not found")
     table = read_label_table(table_path)
+    if text_from:
+        table = fill_text(table, text_from)
     table = table[table["mode"].isin(SPLITS)].reset_index(drop=True)
     source = source or infer_source(table_path)
     _check_output(out, overwrite)
@@ -496,6 +501,7 @@ def extract_features(
         out / "extraction.json",
         {
             "label_table": str(table_path.resolve()),
+            "text_from": str(Path(text_from).resolve()) if text_from else None,
             "source": source,
             "clips": result.clips,
             "chunk_size": chunk_size,
