@@ -58,7 +58,7 @@ class DataConfig(Section):
     )
     text_from: list[str] = Field(
         default_factory=list,
-        description="table: per path, a label table whose transcripts fill empty ones by clip id; '' for none",
+        description="table: per path, a label table whose transcripts fill empty ones by clip id ('' none)",
     )
     text_field: Literal["text", "text_bert"] = Field("text", description="MMSA pickles: text array to use")
     folds: list[str] = Field(
