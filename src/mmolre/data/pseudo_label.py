@@ -15,7 +15,9 @@ neutral -> no emotion. A pseudo label therefore says "emotion e is present" for 
 `evaluate_pseudo_labels` scores pseudo labels against real MOSEI emotion presence (intensity > 0):
 per-emotion weighted accuracy and weighted F1 (the project's MER metrics at a fixed 0.5 threshold on
 the 0/1 pseudo presence), how often the pseudo emotion is among the present ones, is the dominant one,
-and how often "none" is right, beside a polarity-only baseline that needs no similarity at all.
+and how often "none" is right, beside two baselines that use no similarity at all: the reference's
+commonest class of the utterance's polarity, and a class drawn at random with the reference's
+frequencies within that polarity.
 """
 
 from __future__ import annotations
@@ -175,8 +177,22 @@ def polarity_baseline(pol: Sequence[str], reference: pd.DataFrame) -> list[str]:
     best = {}
     for p in POLARITIES:
         counts = reference.loc[reference["polarity"] == p, "emotion"].value_counts()
-        best[p] = MELD_TO_MOSEI.get(counts.index[0]) or "" if len(counts) else ""
+        best[p] = (MELD_TO_MOSEI.get(counts.index[0]) or "") if len(counts) else ""
     return [best[p] for p in pol]
+
+
+def polarity_random(pol: Sequence[str], reference: pd.DataFrame, seed: int = 0) -> list[str]:
+    """A MOSEI-mapped emotion drawn at random from the reference's classes of the same polarity, with
+    the reference's frequencies: what nearest-neighbour labelling gives when similarity carries nothing."""
+    rng = np.random.default_rng(seed)
+    pol = np.asarray(pol, dtype=object)
+    out = np.full(len(pol), "", dtype=object)
+    for p in POLARITIES:
+        rows = np.flatnonzero(pol == p)
+        classes = reference.loc[reference["polarity"] == p, "emotion"].to_numpy()
+        if len(rows) and len(classes):
+            out[rows] = [MELD_TO_MOSEI.get(c) or "" for c in rng.choice(classes, size=len(rows))]
+    return list(out)
 
 
 def _agreement(mosei_emotion: Sequence[str], true_intensity: np.ndarray) -> dict[str, float]:
@@ -207,9 +223,9 @@ def evaluate_pseudo_labels(
 ) -> dict[str, dict[str, float]]:
     """Pseudo labels (from `pseudo_label`) against real emotion intensities ``[N, 6]``.
 
-    Returns ``{"pseudo": metrics, "polarity_baseline": metrics}`` (the baseline only with
-    ``reference``); metrics hold `mer_metrics` at threshold 0.5 on the 0/1 pseudo presence (per emotion
-    WA and F1, their means, micro F1) and the agreement rates of `_agreement`.
+    Returns ``{"pseudo": metrics, "polarity_baseline": metrics, "polarity_random": metrics}`` (the two
+    baselines only with ``reference``); metrics hold `mer_metrics` at threshold 0.5 on the 0/1 pseudo
+    presence (per emotion WA and F1, their means, micro F1) and the agreement rates of `_agreement`.
     """
     import warnings
 
@@ -222,7 +238,9 @@ def evaluate_pseudo_labels(
     presence = (true_intensity[keep] > 0).astype(int)
     candidates = {"pseudo": list(labels["mosei_emotion"].to_numpy()[keep])}
     if reference is not None:
-        candidates["polarity_baseline"] = polarity_baseline(labels["polarity"].to_numpy()[keep], reference)
+        pol = labels["polarity"].to_numpy()[keep]
+        candidates["polarity_baseline"] = polarity_baseline(pol, reference)
+        candidates["polarity_random"] = polarity_random(pol, reference)
     out = {}
     for name, emo in candidates.items():
         with warnings.catch_warnings():
