@@ -123,3 +123,13 @@ def test_write_is_atomic_on_failure(tmp_path, monkeypatch):
     # The old file is intact and the temp file was cleaned up.
     assert (tmp_path / "results.json").read_text() == before
     assert sorted(os.listdir(tmp_path)) == ["results.csv", "results.json", "results.md"]
+
+
+def test_reference_is_shown_but_not_counted(tmp_path):
+    per_seed = {1: {"MAE": 1.0}, 2: {"MAE": 3.0}}
+    write_results(tmp_path, per_seed, reference={"MAE": 0.25})
+    doc = json.loads((tmp_path / "results.json").read_text())
+    assert doc["summary"]["MAE"]["mean"] == 2.0 and doc["oracle"] == {"MAE": 0.25}
+    md = (tmp_path / "results.md").read_text()
+    assert "2 seeds" in md and "| oracle |" in md and "0.2500" in md
+    assert (tmp_path / "results.csv").read_text().strip().splitlines()[-1] == "oracle,0.25"

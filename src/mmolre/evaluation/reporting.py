@@ -142,6 +142,8 @@ def write_results(
     per_seed: Mapping[int | str, Mapping[str, float]],
     summary: Mapping[str, Mapping[str, float | int]] | None = None,
     title: str = "Results",
+    reference: Mapping[str, float] | None = None,
+    reference_name: str = "oracle",
 ) -> dict[str, Path]:
     """Write ``results.json``, ``results.csv`` and ``results.md`` into ``out_dir``.
 
@@ -150,6 +152,8 @@ def write_results(
         per_seed: ``{seed: {metric: value}}``.
         summary: output of :func:`summarize`; computed from ``per_seed`` when ``None``.
         title: heading of the Markdown file, also stored in the JSON.
+        reference: metrics of a reference predictor (e.g. the synthetic benchmark's oracle), shown beside
+            the seeds under ``reference_name`` but not counted in the mean and std.
 
     Files:
         ``results.json``: ``{"title", "per_seed": {seed: metrics}, "summary": {metric: {mean, std, n}}}``;
@@ -172,6 +176,8 @@ def write_results(
     paths = {"json": out / "results.json", "csv": out / "results.csv", "md": out / "results.md"}
 
     doc = {"title": title, "per_seed": dict(per_seed.items()), "summary": dict(summary.items())}
+    if reference is not None:
+        doc[reference_name] = dict(reference)
     _atomic_write_text(paths["json"], json.dumps(_json_safe(doc), indent=2, allow_nan=False) + "\n")
 
     def csv_value(v: Any) -> str:
@@ -186,10 +192,12 @@ def write_results(
         writer.writerow([seed, *(csv_value(vals.get(m)) for m in metrics)])
     for stat in ("mean", "std"):
         writer.writerow([stat, *(csv_value(summary.get(m, {}).get(stat)) for m in metrics)])
+    if reference is not None:
+        writer.writerow([reference_name, *(csv_value(reference.get(m)) for m in metrics)])
     _atomic_write_text(paths["csv"], buf.getvalue())
 
     seed_cols = [_seed_header(s) for s in per_seed]
-    columns = ["metric", *seed_cols, "mean ± std"]
+    columns = ["metric", *seed_cols, "mean ± std"] + ([reference_name] if reference is not None else [])
     rows: list[dict[str, Any]] = []
     for m in metrics:
         row: dict[str, Any] = {"metric": m}
@@ -198,6 +206,8 @@ def write_results(
             row[col] = None if v is None else float(v)
         s = summary.get(m)
         row["mean ± std"] = "" if s is None else format_mean_std(s.get("mean"), s.get("std"))
+        if reference is not None:
+            row[reference_name] = reference.get(m)
         rows.append(row)
     n_seeds = len(per_seed)
     md = (

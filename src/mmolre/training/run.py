@@ -113,11 +113,7 @@ def run(cfg: RunConfig, folder: Path, resume: bool = False, data: PreparedData |
             results.append(result)
         per_seed = {r.seed: {**r.test, "train_seconds": r.train_seconds} for r in results}
         summary = summarize(list(per_seed.values()))
-        if data.reference is not None:
-            per_seed_with_ref = {**per_seed, "oracle": data.reference}
-        else:
-            per_seed_with_ref = per_seed
-        write_results(folder, per_seed_with_ref, summary, title=f"{cfg.name}: test metrics")
+        write_results(folder, per_seed, summary, title=f"{cfg.name}: test metrics", reference=data.reference)
         return RunSummary(folder, results, summary, data.reference)
     finally:
         logging.getLogger().removeHandler(handler)
