@@ -10,13 +10,15 @@ from mmolre.config import PRESETS, ConfigError, RunConfig, load_config
 def add_config_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", "-c", help="YAML config file (checked against the schema)")
     parser.add_argument("--preset", default="cpu", choices=PRESETS, help="base preset (default: cpu)")
+    add_override_option(parser)
+
+
+def add_override_option(
+    parser: argparse.ArgumentParser, help: str = "dotted override, e.g. --set model.n_experts=8 (repeatable)"
+) -> None:
+    """``--set KEY=VALUE`` (repeatable), collected in ``args.overrides``."""
     parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="dotted override, e.g. --set model.n_experts=8 (repeatable)",
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=help
     )
 
 

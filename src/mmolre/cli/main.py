@@ -17,6 +17,8 @@ SUBCOMMANDS = {
     "predict": "mmolre.cli.predict_cmd",
     "features": "mmolre.cli.features_cmd",
     "data": "mmolre.cli.data_cmd",
+    "experiment": "mmolre.cli.experiment_cmd",
+    "report": "mmolre.cli.report_cmd",
 }
 
 

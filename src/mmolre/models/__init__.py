@@ -5,9 +5,29 @@ from __future__ import annotations
 from torch import nn
 
 from mmolre.config import RunConfig
-from mmolre.models.mmolre import MMoLRE, ModelOutput
+from mmolre.models.base import ModelOutput, MultimodalModel
+from mmolre.models.baselines import PLE, LateFusion, MMoE
+from mmolre.models.mmolre import MMoLRE
 
-__all__ = ["MMoLRE", "ModelOutput", "build_model"]
+__all__ = [
+    "ARCHITECTURES",
+    "LateFusion",
+    "MMoE",
+    "MMoLRE",
+    "ModelOutput",
+    "MultimodalModel",
+    "PLE",
+    "build_model",
+]
+
+# model.architecture -> class; hard sharing is MMoLRE with one stream for all tasks
+ARCHITECTURES: dict[str, type[MultimodalModel]] = {
+    "mmolre": MMoLRE,
+    "hard_sharing": MMoLRE,
+    "mmoe": MMoE,
+    "ple": PLE,
+    "late_fusion": LateFusion,
+}
 
 
 def build_model(cfg: RunConfig, feature_dims: dict[str, int]) -> nn.Module:
@@ -17,4 +37,4 @@ def build_model(cfg: RunConfig, feature_dims: dict[str, int]) -> nn.Module:
         from mmolre.features.text import build_text_encoder
 
         text_encoder = build_text_encoder(cfg.features)
-    return MMoLRE(cfg.model, feature_dims, text_encoder=text_encoder)
+    return ARCHITECTURES[cfg.model.architecture](cfg.model, feature_dims, text_encoder=text_encoder)
