@@ -63,7 +63,9 @@ def test_loss_masks_samples_without_emotion_labels():
     labelled = [0, 2, 4]
     presence = torch.tensor(ds.emotions[labelled] > 0, dtype=torch.float32)
     logits = out.emotion_logits[labelled]
-    bce = -(presence * torch.log(torch.sigmoid(logits)) + (1 - presence) * torch.log(1 - torch.sigmoid(logits)))
+    bce = -(
+        presence * torch.log(torch.sigmoid(logits)) + (1 - presence) * torch.log(1 - torch.sigmoid(logits))
+    )
     assert parts.n_er == 3 and parts.n_sa == 6
     assert parts.sa.item() == pytest.approx(sa.item(), rel=1e-5)
     assert parts.er.item() == pytest.approx(bce.mean().item(), rel=1e-5)
@@ -153,7 +155,9 @@ def test_cli_train_and_eval_round_trip(tmp_path, capsys):
     args = ["train", *sum([["--set", o] for o in TINY], []), "--seeds", "11,12", "--out", str(tmp_path)]
     assert main(args) == 0
     printed = capsys.readouterr().out
-    assert "mean ± std" in printed and "oracle" in printed and "Non0_acc_2" in printed and "mean_WA" in printed
+    assert (
+        "mean ± std" in printed and "oracle" in printed and "Non0_acc_2" in printed and "mean_WA" in printed
+    )
     assert main(["eval", str(tmp_path)]) == 0
     assert printed.count("seed 11") >= 1
     assert "reproduces the saved test metrics" in capsys.readouterr().out

@@ -49,7 +49,11 @@ class MultimodalDataset(Dataset):
             self.sources = ["unknown"] * n
         self.sentiment = np.asarray(self.sentiment, dtype=np.float32).reshape(-1)
         self.emotions = np.asarray(self.emotions, dtype=np.float32).reshape(n, len(EMOTIONS))
-        checks = {"sentiment": len(self.sentiment), "emotions": len(self.emotions), "sources": len(self.sources)}
+        checks = {
+            "sentiment": len(self.sentiment),
+            "emotions": len(self.emotions),
+            "sources": len(self.sources),
+        }
         if self.texts is not None:
             checks["texts"] = len(self.texts)
         checks.update({f"features[{m}]": len(seqs) for m, seqs in self.features.items()})
@@ -202,12 +206,12 @@ def collate(items: Sequence[dict]) -> Batch:
     )
 
 
-def make_loader(
-    dataset: MultimodalDataset, batch_size: int, shuffle: bool, seed: int = 0
-) -> DataLoader:
+def make_loader(dataset: MultimodalDataset, batch_size: int, shuffle: bool, seed: int = 0) -> DataLoader:
     """A single-process loader; shuffling draws from its own generator so runs are reproducible."""
     generator = torch.Generator().manual_seed(seed) if shuffle else None
-    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, collate_fn=collate, generator=generator)
+    return DataLoader(
+        dataset, batch_size=batch_size, shuffle=shuffle, collate_fn=collate, generator=generator
+    )
 
 
 def iterate_batches(dataset: MultimodalDataset, batch_size: int) -> Iterator[Batch]:

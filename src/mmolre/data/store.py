@@ -100,7 +100,9 @@ def write_manifest(root: Path, modalities: dict[str, dict]) -> None:
     os.replace(tmp, root / "store.json")
 
 
-def save_store(root: Path, splits: dict[str, MultimodalDataset], attrs: dict[str, dict] | None = None) -> None:
+def save_store(
+    root: Path, splits: dict[str, MultimodalDataset], attrs: dict[str, dict] | None = None
+) -> None:
     """Write in-memory splits as a feature store (used by ``mmolre data convert``)."""
     root = Path(root)
     first = next(iter(splits.values()))
@@ -179,8 +181,14 @@ def load_split(root: Path, split: str, modalities: Sequence[str] | None = None) 
     keep = [i for i, cid in enumerate(ids) if all(per_modality[m].get(cid) is not None for m in modalities)]
     dropped = len(ids) - len(keep)
     if dropped:
-        log.warning("%s/%s: %d of %d clips lack features of %s and are left out", root, split, dropped,
-                    len(ids), modalities)
+        log.warning(
+            "%s/%s: %d of %d clips lack features of %s and are left out",
+            root,
+            split,
+            dropped,
+            len(ids),
+            modalities,
+        )
     if not keep:
         raise DataError(f"{root}/{split}: no clip has features for all of {modalities}")
     return MultimodalDataset(
