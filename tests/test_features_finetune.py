@@ -21,36 +21,10 @@ from mmolre.features.text import TextEncoder
 from mmolre.models import build_model
 from mmolre.training.losses import joint_loss
 from mmolre.training.trainer import make_optimizer
+from tests.hf_fixtures import make_tiny_roberta
 
 WORDS = ["good", "bad", "movie", "really", "not", "great", "plot", "acting", "boring", "fun", "the", "was"]
 TEXT_LR, MAIN_LR = 1e-5, 1e-2
-
-
-def make_tiny_roberta(folder, corpus) -> str:
-    """A randomly initialised RoBERTa with a byte-level BPE tokenizer, saved like a real checkpoint."""
-    import tokenizers
-    from transformers import RobertaConfig, RobertaModel, RobertaTokenizer
-
-    bpe = tokenizers.ByteLevelBPETokenizer()
-    bpe.train_from_iterator(
-        corpus, vocab_size=300, min_frequency=1, special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
-    )
-    bpe.save_model(str(folder))
-    tok = RobertaTokenizer(vocab=str(folder / "vocab.json"), merges=str(folder / "merges.txt"))
-    config = RobertaConfig(
-        vocab_size=len(tok),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        intermediate_size=64,
-        max_position_embeddings=40,
-        pad_token_id=tok.pad_token_id,
-    )
-    torch.manual_seed(0)
-    out = folder / "tiny-roberta"
-    RobertaModel(config).save_pretrained(out)
-    tok.save_pretrained(out)
-    return str(out)
 
 
 @pytest.fixture(scope="module")

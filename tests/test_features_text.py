@@ -13,6 +13,7 @@ import torch
 
 from mmolre.config import ConfigError, FeaturesConfig
 from mmolre.features.text import TextEncoder, build_text_encoder, packaged_minilm_path, resolve_model_name
+from tests.hf_fixtures import make_tiny_roberta
 
 SENTENCES = [
     "anyhow it was really good",
@@ -27,35 +28,9 @@ def minilm() -> TextEncoder:
     return build_text_encoder(FeaturesConfig())
 
 
-def make_tiny_roberta(folder) -> str:
-    """A randomly initialised RoBERTa with a byte-level BPE tokenizer trained on a few sentences."""
-    import tokenizers
-    from transformers import RobertaConfig, RobertaModel, RobertaTokenizer
-
-    bpe = tokenizers.ByteLevelBPETokenizer()
-    specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
-    bpe.train_from_iterator(SENTENCES, vocab_size=300, min_frequency=1, special_tokens=specials)
-    bpe.save_model(str(folder))
-    tok = RobertaTokenizer(vocab=str(folder / "vocab.json"), merges=str(folder / "merges.txt"))
-    config = RobertaConfig(
-        vocab_size=len(tok),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        intermediate_size=64,
-        max_position_embeddings=40,
-        pad_token_id=tok.pad_token_id,
-    )
-    torch.manual_seed(0)
-    out = folder / "tiny-roberta"
-    RobertaModel(config).save_pretrained(out)
-    tok.save_pretrained(out)
-    return str(out)
-
-
 @pytest.fixture(scope="module")
 def tiny_roberta(tmp_path_factory) -> str:
-    return make_tiny_roberta(tmp_path_factory.mktemp("roberta"))
+    return make_tiny_roberta(tmp_path_factory.mktemp("roberta"), SENTENCES)
 
 
 def test_minilm_alias_is_the_packaged_folder():
