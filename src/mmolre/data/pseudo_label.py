@@ -1,7 +1,7 @@
 """Pseudo emotion labels the UniMSE way, and how good they are where real labels exist.
 
 UniMSE (Hu et al., "UniMSE: Towards Unified Multimodal Sentiment Analysis and Emotion Recognition",
-EMNLP 2022, arXiv 2211.11256, section 3.1) gives every MSA utterance (MOSI, MOSEI) the emotion of its
+EMNLP 2022, arXiv 2211.11256) gives every MSA utterance (MOSI, MOSEI) the emotion of its
 most similar ERC utterance (MELD, IEMOCAP) **of the same sentiment polarity**, similarity being that of
 the two transcripts' sentence embeddings. This module does that with MELD as the reference and mean-pooled,
 L2-normalised MiniLM embeddings (all-MiniLM-L6-v2's own sentence-embedding recipe; the packaged offline
