@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from mmolre.config import load_config
-from mmolre.constants import EMOTIONS
+from mmolre.evaluation.metrics import MER_KEYS, MSA_KEYS
 from mmolre.evaluation.reporting import summarize
 from mmolre.training.run import prepare_data, run
 from mmolre.training.trainer import load_seed_result
@@ -42,27 +42,11 @@ VARIANTS: dict[str, list[str]] = {
     "mmoe": ["model.architecture=mmoe"],
     "ple": ["model.architecture=ple"],
 }
-MSA = [
-    "Has0_acc_2",
-    "Has0_F1_score",
-    "Non0_acc_2",
-    "Non0_F1_score",
-    "Mult_acc_5",
-    "Mult_acc_7",
-    "MAE",
-    "Corr",
-]
-MER = [f"{e}_{m}" for e in EMOTIONS for m in ("WA", "F1", "AUC")] + [
-    "mean_WA",
-    "mean_F1",
-    "mean_AUC",
-    "micro_F1",
-]
 
 
 def metric_rows(keys: set[str]) -> list[str]:
     """Every metric of DESIGN section 3 present, overall first, then per dataset (``mosi/...``)."""
-    order = MSA + MER
+    order = [*MSA_KEYS, *MER_KEYS]
     rows = [k for k in order if k in keys]
     for prefix in sorted({k.split("/")[0] for k in keys if "/" in k}):
         rows += [f"{prefix}/{k}" for k in order if f"{prefix}/{k}" in keys]
