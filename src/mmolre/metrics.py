@@ -1,28 +1,7 @@
 """Shortcut: ``from mmolre.metrics import msa_metrics, mer_metrics``.
 
-The implementation lives in :mod:`mmolre.evaluation.metrics`; this module only re-exports it.
+The implementation lives in :mod:`mmolre.evaluation.metrics`; this module only re-exports its public names.
 """
 
-from mmolre.evaluation.metrics import (
-    DEFAULT_THRESHOLD,
-    DEFAULT_THRESHOLD_GRID,
-    LOWER_IS_BETTER,
-    MER_KEYS,
-    MSA_KEYS,
-    MetricWarning,
-    choose_thresholds,
-    mer_metrics,
-    msa_metrics,
-)
-
-__all__ = [
-    "DEFAULT_THRESHOLD",
-    "DEFAULT_THRESHOLD_GRID",
-    "LOWER_IS_BETTER",
-    "MER_KEYS",
-    "MSA_KEYS",
-    "MetricWarning",
-    "choose_thresholds",
-    "mer_metrics",
-    "msa_metrics",
-]
+from mmolre.evaluation.metrics import *  # noqa: F403 - a deliberate re-export of the public API
+from mmolre.evaluation.metrics import __all__  # noqa: F401
