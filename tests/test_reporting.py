@@ -9,7 +9,7 @@ import os
 import pandas as pd
 import pytest
 
-from mmolre.evaluation import reporting
+from mmolre import atomic
 from mmolre.evaluation.reporting import format_mean_std, markdown_table, summarize, write_results
 
 
@@ -117,7 +117,7 @@ def test_write_is_atomic_on_failure(tmp_path, monkeypatch):
     def boom(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(reporting.os, "replace", boom)
+    monkeypatch.setattr(atomic.os, "replace", boom)
     with pytest.raises(OSError, match="disk full"):
         write_results(tmp_path, {0: {"MAE": 0.9}})
     # The old file is intact and the temp file was cleaned up.

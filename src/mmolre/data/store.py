@@ -24,6 +24,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from mmolre.atomic import atomic_path, write_json_atomic
 from mmolre.constants import EMOTIONS
 from mmolre.data.dataset import DataError, MultimodalDataset
 
@@ -32,11 +33,6 @@ log = logging.getLogger(__name__)
 STORE_FORMAT = "mmolre-feature-store"
 STORE_VERSION = 1
 _STR = h5py.string_dtype("utf-8")
-
-
-def atomic_path(path: Path) -> Path:
-    """The temporary sibling a writer fills before ``os.replace`` moves it onto ``path``."""
-    return path.with_name(f".{path.name}.partial")
 
 
 def write_labels(
@@ -95,9 +91,7 @@ def write_manifest(root: Path, modalities: dict[str, dict]) -> None:
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     manifest = {"format": STORE_FORMAT, "version": STORE_VERSION, "modalities": modalities}
-    tmp = atomic_path(root / "store.json")
-    tmp.write_text(json.dumps(manifest, indent=2))
-    os.replace(tmp, root / "store.json")
+    write_json_atomic(root / "store.json", manifest)
 
 
 def save_store(

@@ -12,12 +12,13 @@ import io
 import json
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from mmolre.atomic import write_text_atomic
 
 __all__ = ["format_mean_std", "markdown_table", "summarize", "write_results"]
 
@@ -98,21 +99,6 @@ def markdown_table(rows: list[Mapping[str, Any]], columns: list[str], digits: in
     return "\n".join(lines) + "\n"
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    # Temp file in the same folder so os.replace is an atomic rename on the same filesystem.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def _json_safe(obj: Any) -> Any:
     # Strict JSON has no NaN: write null instead so any JSON reader (jq, JavaScript) accepts the file.
     if isinstance(obj, Mapping):
@@ -178,7 +164,7 @@ def write_results(
     doc = {"title": title, "per_seed": dict(per_seed.items()), "summary": dict(summary.items())}
     if reference is not None:
         doc[reference_name] = dict(reference)
-    _atomic_write_text(paths["json"], json.dumps(_json_safe(doc), indent=2, allow_nan=False) + "\n")
+    write_text_atomic(paths["json"], json.dumps(_json_safe(doc), indent=2, allow_nan=False) + "\n")
 
     def csv_value(v: Any) -> str:
         if v is None:
@@ -194,7 +180,7 @@ def write_results(
         writer.writerow([stat, *(csv_value(summary.get(m, {}).get(stat)) for m in metrics)])
     if reference is not None:
         writer.writerow([reference_name, *(csv_value(reference.get(m)) for m in metrics)])
-    _atomic_write_text(paths["csv"], buf.getvalue())
+    write_text_atomic(paths["csv"], buf.getvalue())
 
     seed_cols = [_seed_header(s) for s in per_seed]
     columns = ["metric", *seed_cols, "mean ± std"] + ([reference_name] if reference is not None else [])
@@ -215,5 +201,5 @@ def write_results(
         f"{n_seeds} seed{'s' if n_seeds != 1 else ''}; mean ± sample std (ddof = 1).\n\n"
         + markdown_table(rows, columns)
     )
-    _atomic_write_text(paths["md"], md)
+    write_text_atomic(paths["md"], md)
     return paths

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from mmolre.atomic import write_text_atomic
 from mmolre.config import ConfigError
 from mmolre.constants import EMOTIONS
 from mmolre.data.dataset import make_loader
@@ -34,7 +35,6 @@ from mmolre.experiments.runner import DataCache
 from mmolre.experiments.spec import ExperimentSpec
 from mmolre.models import build_model
 from mmolre.training.checkpoint import WEIGHTS, load_weights, read_checkpoint_meta, write_json
-from mmolre.training.run import write_text_atomic
 
 log = logging.getLogger(__name__)
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from mmolre.atomic import write_text_atomic
 from mmolre.config import ConfigError, RunConfig
 from mmolre.evaluation.complexity import COMPONENTS, Complexity, measure
 from mmolre.evaluation.metrics import LOWER_IS_BETTER
@@ -35,7 +36,7 @@ from mmolre.evaluation.reporting import _json_safe, format_mean_std, markdown_ta
 from mmolre.experiments.spec import ExperimentSpec, Variant
 from mmolre.models import build_model
 from mmolre.training.checkpoint import write_json
-from mmolre.training.run import PreparedData, attach_log_file, prepare_data, run, write_text_atomic
+from mmolre.training.run import PreparedData, attach_log_file, prepare_data, run
 from mmolre.training.trainer import feature_dims, load_seed_result
 
 log = logging.getLogger(__name__)

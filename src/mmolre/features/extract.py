@@ -38,10 +38,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mmolre.atomic import atomic_path, write_json_atomic
 from mmolre.config import ConfigError, FeaturesConfig
 from mmolre.constants import EMOTIONS, SPLITS
 from mmolre.data.dataset import DataError
-from mmolre.data.store import atomic_path, write_labels, write_manifest, write_modality
+from mmolre.data.store import write_labels, write_manifest, write_modality
 from mmolre.features import ClipError
 
 log = logging.getLogger(__name__)
@@ -542,6 +543,4 @@ def _write_missing_csv(path: Path, result: ExtractResult) -> None:
 
 
 def _write_json(path: Path, payload: dict) -> None:
-    tmp = atomic_path(path)
-    tmp.write_text(json.dumps(payload, indent=2, default=str))
-    os.replace(tmp, path)
+    write_json_atomic(path, payload, default=str)

@@ -18,6 +18,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from mmolre.atomic import write_json_atomic
 from mmolre.config import ConfigError, RunConfig, validate
 
 WEIGHTS = "model.safetensors"
@@ -25,11 +26,8 @@ META = "checkpoint.json"
 
 
 def write_json(path: Path, data: Any) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(json.dumps(data, indent=2, default=_json_default))
-    os.replace(tmp, path)
+    """JSON that may hold numpy arrays and scalars, written atomically."""
+    write_json_atomic(path, data, default=_json_default)
 
 
 def _json_default(value: Any) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,9 +124,3 @@ HEADLINE = ("Non0_acc_2", "MAE", "Corr", "Mult_acc_7", "mean_WA", "mean_F1")
 
 def _headline(metrics: dict[str, float]) -> str:
     return ", ".join(f"{k} {metrics[k]:.4f}" for k in HEADLINE if k in metrics)
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(text)
-    os.replace(tmp, path)
