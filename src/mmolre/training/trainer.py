@@ -24,7 +24,9 @@ from mmolre.data.dataset import MultimodalDataset, make_loader
 from mmolre.evaluation.scoring import Predictions, score, tune_thresholds
 from mmolre.models import build_model
 from mmolre.training.checkpoint import (
+    WEIGHTS,
     load_training_state,
+    load_weights,
     save_checkpoint,
     save_training_state,
     write_json,
@@ -206,8 +208,6 @@ class Trainer:
 
     def _finish(self, model: nn.Module, dims: dict[str, int], state: dict) -> SeedResult:
         """Reload the best-validation checkpoint and report every metric from it."""
-        from mmolre.training.checkpoint import WEIGHTS, load_weights
-
         load_weights(self.folder / WEIGHTS, model)
         valid_preds, test_preds = evaluate_checkpoint(model, self.splits, self.cfg)
         thresholds = tune_thresholds(valid_preds) if self.cfg.train.thresholds == "valid" else None
