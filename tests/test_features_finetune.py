@@ -127,3 +127,75 @@ def test_training_run_with_fine_tuning(setup, tmp_path):
     cfg.data.kind, cfg.data.paths = "store", [str(store)]
     summary = run(cfg, tmp_path / "run")
     assert len(summary.seeds) == 1 and np.isfinite(summary.seeds[0].test["MAE"])
+
+
+@pytest.fixture(scope="module")
+def tiny_encoder_path(setup):
+    cfg, _ = setup
+    return cfg.features.text_encoder
+
+
+TEXTS = ["good movie", "really not great acting", "the plot was boring", "fun", ""]
+
+
+def test_frozen_bottom_plus_trainable_top_equals_the_whole_model(tiny_encoder_path):
+    whole = TextEncoder(tiny_encoder_path, max_length=16).eval()
+    split = TextEncoder(tiny_encoder_path, max_length=16, trainable_layers=1)
+    assert split.trainable_layers == 1
+    # fill the memo in train mode: the frozen bottom must still run without dropout
+    split.train()
+    split(TEXTS[:3])
+    assert len(split._frozen_memo) == 3
+    split.eval()
+    with torch.no_grad():
+        expected, expected_mask = whole(TEXTS)
+        # other batch order and composition: memo hits for three texts, misses for two
+        got, got_mask = split(TEXTS[::-1])
+    got, got_mask = got.flip(0), got_mask.flip(0)
+    width = int(expected_mask.sum(dim=1).max())
+    assert torch.equal(got_mask[:, :width], expected_mask[:, :width])
+    torch.testing.assert_close(
+        got[:, :width][got_mask[:, :width]], expected[expected_mask], atol=1e-5, rtol=0
+    )
+
+
+def test_only_the_top_layers_train(tiny_encoder_path):
+    split = TextEncoder(tiny_encoder_path, max_length=16, trainable_layers=1).train()
+    feats, mask = split(TEXTS)
+    (feats * mask.unsqueeze(-1)).sum().backward()
+    top, bottom = split.model.encoder.layer[1], split.model.encoder.layer[0]
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in top.parameters() if p.ndim == 2)
+    assert all(p.grad is None and not p.requires_grad for p in bottom.parameters())
+    assert all(p.grad is None for p in split.model.embeddings.parameters())
+
+
+def test_loading_weights_refreshes_the_memo(tiny_encoder_path):
+    split = TextEncoder(tiny_encoder_path, max_length=16, trainable_layers=1).eval()
+    with torch.no_grad():
+        before, _ = split(TEXTS)
+        state = {k: v.clone() for k, v in split.state_dict().items()}
+        key = next(k for k in state if "encoder.layer.0." in k and k.endswith("dense.weight"))
+        state[key] += 0.5  # change the frozen bottom
+        split.load_state_dict(state)
+        after, mask = split(TEXTS)
+        whole = TextEncoder(tiny_encoder_path, max_length=16).eval()
+        whole.load_state_dict(state)
+        expected, _ = whole(TEXTS)
+    assert not torch.allclose(before, after)
+    torch.testing.assert_close(after[mask], expected[mask], atol=1e-5, rtol=0)
+
+
+def test_trainable_layers_at_or_above_the_depth_trains_everything(tiny_encoder_path):
+    encoder = TextEncoder(tiny_encoder_path, max_length=16, trainable_layers=5)
+    assert encoder.trainable_layers is None
+    assert all(p.requires_grad for p in encoder.parameters())
+
+
+def test_the_optimizer_gets_only_the_trainable_top(setup):
+    cfg, _ = setup
+    cfg = cfg.model_copy(deep=True)
+    cfg.features.text_trainable_layers = 1
+    model = build_model(cfg, {"text": 32})
+    groups = {g["lr"]: g for g in make_optimizer(model, cfg).param_groups}
+    expected = {id(p) for p in model.text_encoder.model.encoder.layer[1].parameters()}
+    assert {id(p) for p in groups[TEXT_LR]["params"]} == expected

@@ -77,6 +77,12 @@ class FeaturesConfig(Section):
     audio_long_clips: Literal["truncate", "chunk"] = "chunk"
     finetune_text: bool = False
     text_lr: float = Field(2e-5, gt=0)
+    text_trainable_layers: int | None = Field(
+        None,
+        ge=1,
+        description="fine-tuning: train only the top N transformer layers; the frozen bottom runs once "
+        "per transcript (memoized). None trains all",
+    )
     batch_size: int = Field(32, ge=1)
 
 
@@ -153,6 +159,7 @@ class TrainConfig(Section):
     lambda_er: float = Field(1.0, ge=0)
     lambda_bal: float = Field(0.01, ge=0)
     grad_clip: float = Field(1.0, gt=0)
+    group_by_length: bool = Field(False, description="training batches of similar length (less padding)")
     thresholds: Literal["fixed", "valid"] = Field("valid", description="ER thresholds: 0.5 or tuned on valid")
     device: str = "cpu"
     num_threads: int = Field(0, ge=0, description="torch threads; 0 leaves the default")
@@ -170,7 +177,7 @@ class RunConfig(Section):
     train: TrainConfig = Field(default_factory=TrainConfig)
 
 
-PRESETS = ("cpu", "paper", "mosi-text", "mosi-text-ft", "mosei-text", "mosi+mosei-text")
+PRESETS = ("cpu", "paper", "mosi-text", "mosi-text-ft", "mosei-text", "mosi+mosei-text", "mosi+mosei-text-ft")
 
 
 def _format_error(exc: ValidationError, origin: str) -> str:

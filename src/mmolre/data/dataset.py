@@ -206,12 +206,52 @@ def collate(items: Sequence[dict]) -> Batch:
     )
 
 
-def make_loader(dataset: MultimodalDataset, batch_size: int, shuffle: bool, seed: int = 0) -> DataLoader:
-    """A single-process loader; shuffling draws from its own generator so runs are reproducible."""
+def make_loader(
+    dataset: MultimodalDataset,
+    batch_size: int,
+    shuffle: bool,
+    seed: int = 0,
+    group_by_length: bool = False,
+) -> DataLoader:
+    """A single-process loader; shuffling draws from its own generator so runs are reproducible.
+
+    With ``group_by_length`` (shuffled loaders only) each batch holds samples of similar length, so
+    little padding is computed; see `length_grouped_batches`.
+    """
     generator = torch.Generator().manual_seed(seed) if shuffle else None
+    if shuffle and group_by_length:
+        batches = length_grouped_batches(sequence_lengths(dataset), batch_size, generator)
+        return DataLoader(dataset, batch_sampler=batches, collate_fn=collate)
     return DataLoader(
         dataset, batch_size=batch_size, shuffle=shuffle, collate_fn=collate, generator=generator
     )
+
+
+def sequence_lengths(dataset: MultimodalDataset) -> list[int]:
+    """Per sample, its longest feature sequence (frames or tokens) over all modalities."""
+    lengths = [0] * len(dataset)
+    for seqs in dataset.features.values():
+        lengths = [max(n, len(s)) for n, s in zip(lengths, seqs)]
+    return lengths
+
+
+def length_grouped_batches(
+    lengths: Sequence[int], batch_size: int, generator: torch.Generator, pool_batches: int = 50
+) -> list[list[int]]:
+    """Shuffled batches of similar length.
+
+    The samples are shuffled, cut into pools of ``pool_batches`` batches, sorted by length within a
+    pool and cut into batches, and the batches are shuffled: every sample appears once, batches stay
+    random across epochs, and padding is nearly gone (the idea of Hugging Face Trainer's
+    ``group_by_length``).
+    """
+    order = torch.randperm(len(lengths), generator=generator).tolist()
+    pool = batch_size * pool_batches
+    batches: list[list[int]] = []
+    for start in range(0, len(order), pool):
+        ranked = sorted(order[start : start + pool], key=lambda i: lengths[i], reverse=True)
+        batches.extend(ranked[j : j + batch_size] for j in range(0, len(ranked), batch_size))
+    return [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]
 
 
 def iterate_batches(dataset: MultimodalDataset, batch_size: int) -> Iterator[Batch]:

@@ -8,12 +8,18 @@ One class serves both uses: `TextEncoder.encode` turns transcripts into cached p
 the feature store, and `TextEncoder.forward` is the differentiable path used when the text encoder is
 fine-tuned jointly with MMoLRE (``features.finetune_text``). Both tokenise the same way, so a model
 trained on cached features sees the same token sequence that fine-tuning would.
+
+Fine-tuning can be limited to the top ``features.text_trainable_layers`` transformer layers. The
+embeddings and the layers below are then frozen and run without dropout, so their output for a given
+transcript never changes: it is computed once and memoized, and every later epoch only runs the trainable
+top. On MiniLM-L6 with two trainable layers that is about a third of the work of full fine-tuning.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +83,7 @@ class TextEncoder(nn.Module):
         max_length: tokens per transcript, special tokens included; longer ones are truncated.
     """
 
-    def __init__(self, name: str, max_length: int = 64) -> None:
+    def __init__(self, name: str, max_length: int = 64, trainable_layers: int | None = None) -> None:
         super().__init__()
         from transformers import AutoModel, AutoTokenizer
 
@@ -93,6 +99,48 @@ class TextEncoder(nn.Module):
             )
             max_length = limit
         self.max_length = int(max_length)
+        self.trainable_layers: int | None = None
+        # normalised transcript -> frozen lower part's output [T_i, H] (real tokens only)
+        self._frozen_memo: dict[str, torch.Tensor] = {}
+        if trainable_layers is not None:
+            self._freeze_below(trainable_layers)
+
+    def _layers(self) -> nn.ModuleList:
+        """The encoder's transformer layers (BERT, RoBERTa, MiniLM, ELECTRA, ... keep them here)."""
+        layers = getattr(getattr(self.model, "encoder", None), "layer", None)
+        if not isinstance(layers, nn.ModuleList) or not hasattr(self.model, "embeddings"):
+            raise ConfigError(
+                f"features.text_trainable_layers: {self.name!r} ({self.model.config.model_type}) has no "
+                "encoder.layer list and embeddings, so it cannot be split; leave the field unset"
+            )
+        return layers
+
+    def _freeze_below(self, trainable_layers: int) -> None:
+        """Train only the top ``trainable_layers`` transformer layers."""
+        n_layers = len(self._layers())
+        if trainable_layers >= n_layers:
+            return  # everything trains: the plain path
+        self.trainable_layers = int(trainable_layers)
+        # everything else (embeddings, lower layers, an unused pooler) is frozen
+        self.model.requires_grad_(False)
+        for layer in self._layers()[n_layers - trainable_layers :]:
+            layer.requires_grad_(True)
+
+    @contextmanager
+    def _only(self, layers: Sequence[nn.Module], passthrough_embeddings: bool) -> Iterator[None]:
+        """Run the Hugging Face model with only ``layers`` (and, optionally, identity embeddings).
+
+        Swapping the modules and calling the model itself (rather than its layers one by one) keeps
+        the model's own attention-mask construction, which differs between transformers versions.
+        """
+        encoder, all_layers, embeddings = self.model.encoder, self.model.encoder.layer, self.model.embeddings
+        encoder.layer = nn.ModuleList(layers)
+        if passthrough_embeddings:
+            self.model.embeddings = _PassthroughEmbeddings()
+        try:
+            yield
+        finally:
+            encoder.layer, self.model.embeddings = all_layers, embeddings
 
     def _position_limit(self) -> int | None:
         """Most tokens the model can take: the tokenizer's limit and the position table's, if known."""
@@ -126,9 +174,48 @@ class TextEncoder(nn.Module):
         """Tokenise and encode a batch: features ``[B, T, H]`` float, mask ``[B, T]`` bool (True = token)."""
         if len(texts) == 0:
             raise ValueError("TextEncoder.forward needs at least one text")
+        if self.trainable_layers is None:
+            return self._full_forward(texts)
+        return self._top_forward(texts)
+
+    def _full_forward(self, texts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
         tokens = {k: v.to(self.device) for k, v in self.tokenize(texts).items()}
         out = self.model(**tokens)
         return out.last_hidden_state.float(), tokens["attention_mask"].bool()
+
+    def _top_forward(self, texts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        """The trainable top layers on the memoized output of the frozen bottom."""
+        keys = [normalize_text(t) for t in texts]
+        missing = list(dict.fromkeys(k for k in keys if k not in self._frozen_memo))
+        if missing:
+            self._memoize_frozen(missing)
+        lower = [self._frozen_memo[k] for k in keys]
+        lengths = torch.tensor([len(x) for x in lower], device=self.device)
+        hidden = nn.utils.rnn.pad_sequence(lower, batch_first=True)
+        mask = torch.arange(hidden.shape[1], device=self.device)[None, :] < lengths[:, None]
+        top = self._layers()[len(self._layers()) - self.trainable_layers :]
+        with self._only(top, passthrough_embeddings=True):
+            out = self.model(inputs_embeds=hidden, attention_mask=mask.long())
+        return out.last_hidden_state.float(), mask
+
+    @torch.no_grad()
+    def _memoize_frozen(self, texts: list[str]) -> None:
+        """Run the frozen embeddings and lower layers (eval mode: no dropout) and keep their output."""
+        n_frozen = len(self._layers()) - int(self.trainable_layers or 0)
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            with self._only(self._layers()[:n_frozen], passthrough_embeddings=False):
+                feats, mask = self._full_forward(texts)
+        finally:
+            self.model.train(was_training)
+        for row, text in enumerate(texts):
+            self._frozen_memo[text] = feats[row, : int(mask[row].sum())].detach().clone()
+
+    def _load_from_state_dict(self, *args, **kwargs) -> None:
+        # New weights may change the frozen bottom: its memoized outputs are stale.
+        self._frozen_memo.clear()
+        super()._load_from_state_dict(*args, **kwargs)
 
     @torch.inference_mode()
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> list[np.ndarray]:
@@ -144,7 +231,7 @@ class TextEncoder(nn.Module):
             out: list[np.ndarray | None] = [None] * len(texts)
             for start in range(0, len(order), batch_size):
                 idx = order[start : start + batch_size]
-                feats, mask = self.forward([texts[i] for i in idx])
+                feats, mask = self._full_forward([texts[i] for i in idx])
                 feats, lengths = feats.cpu().numpy(), mask.sum(dim=1).cpu().numpy()
                 for row, i in enumerate(idx):
                     # Right padding: the real tokens are the first `lengths[row]` positions.
@@ -172,6 +259,17 @@ def normalize_text(text: object) -> str:
     return str(text).strip()
 
 
+class _PassthroughEmbeddings(nn.Module):
+    """Stands in for a model's embeddings when its input is already a hidden state."""
+
+    def forward(self, *args, inputs_embeds: torch.Tensor | None = None, **kwargs) -> torch.Tensor:
+        if inputs_embeds is None:
+            raise ValueError("the frozen-bottom path feeds hidden states as inputs_embeds")
+        return inputs_embeds
+
+
 def build_text_encoder(cfg: FeaturesConfig) -> TextEncoder:
     """The text encoder named by ``cfg.text_encoder`` with ``cfg.text_max_length`` tokens."""
-    return TextEncoder(cfg.text_encoder, max_length=cfg.text_max_length)
+    return TextEncoder(
+        cfg.text_encoder, max_length=cfg.text_max_length, trainable_layers=cfg.text_trainable_layers
+    )

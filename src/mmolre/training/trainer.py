@@ -190,7 +190,13 @@ class Trainer:
         cfg = self.cfg
         model.train()
         # a fresh, seed- and epoch-determined shuffle, so a resumed run sees the same batches
-        loader = make_loader(train, cfg.train.batch_size, shuffle=True, seed=self.seed * 100_003 + epoch)
+        loader = make_loader(
+            train,
+            cfg.train.batch_size,
+            shuffle=True,
+            seed=self.seed * 100_003 + epoch,
+            group_by_length=cfg.train.group_by_length,
+        )
         sums = {"train_loss": 0.0, "train_sa_loss": 0.0, "train_er_loss": 0.0, "train_balance": 0.0}
         steps = 0
         for batch in loader:
