@@ -1,7 +1,8 @@
 """Text-only comparison on the real CMU-MOSI / CMU-MOSEI transcripts (RESULTS.md).
 
-Runs a set of variants (MMoLRE, single-task models, hard sharing, MMoE, PLE/CGC) of one of the presets
-``mosi-text``, ``mosei-text`` or ``mosi+mosei-text`` over several seeds, with the project's trainer and
+Runs a set of variants (MMoLRE, single-task models, hard sharing, MMoE, PLE/CGC) of one of the text
+presets (``mosi-text``, ``mosei-text``, ``mosi+mosei-text`` and their fine-tuning ``-ft`` forms) over
+several seeds, with the project's trainer and
 protocol (model selection and ER thresholds on validation only), and writes one table: mean and sample std
 over seeds of every test metric, one column per variant.
 
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mmolre.config import load_config
+from mmolre.config import PRESETS, load_config
 from mmolre.evaluation.metrics import MER_KEYS, MSA_KEYS
 from mmolre.evaluation.reporting import summarize
 from mmolre.training.run import prepare_data, run
@@ -135,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("preset", choices=("mosi-text", "mosei-text", "mosi+mosei-text"))
+    parser.add_argument("preset", choices=[p for p in PRESETS if p.endswith(("-text", "-text-ft"))])
     parser.add_argument("--variants", default="mmolre", help=f"comma-separated, from {list(VARIANTS)}")
     parser.add_argument("--seeds", default="1111,1112,1113,1114,1115")
     parser.add_argument("--out", required=True, help="folder: one sub-folder per variant, table.md")
