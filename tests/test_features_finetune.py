@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import torch
 
-from mmolre.config import load_config
+from mmolre.config import ConfigError, load_config
 from mmolre.data.dataset import make_loader
 from mmolre.data.store import load_store
 from mmolre.features.extract import extract_features
@@ -199,3 +199,16 @@ def test_the_optimizer_gets_only_the_trainable_top(setup):
     groups = {g["lr"]: g for g in make_optimizer(model, cfg).param_groups}
     expected = {id(p) for p in model.text_encoder.model.encoder.layer[1].parameters()}
     assert {id(p) for p in groups[TEXT_LR]["params"]} == expected
+
+
+def test_an_encoder_that_cannot_be_split_names_the_field(tmp_path, tiny_encoder_path):
+    from transformers import AutoTokenizer, DistilBertConfig, DistilBertModel
+
+    # DistilBERT keeps its layers under transformer.layer, not encoder.layer
+    folder = tmp_path / "tiny-distilbert"
+    config = DistilBertConfig(vocab_size=400, dim=32, n_layers=2, n_heads=4, hidden_dim=64)
+    DistilBertModel(config).save_pretrained(folder)
+    AutoTokenizer.from_pretrained(tiny_encoder_path).save_pretrained(folder)
+    assert TextEncoder(str(folder), max_length=16).trainable_layers is None
+    with pytest.raises(ConfigError, match="features.text_trainable_layers"):
+        TextEncoder(str(folder), max_length=16, trainable_layers=1)
