@@ -34,7 +34,14 @@ from mmolre.data.store import write_modality
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data is not present")
-TEXT_PRESETS = ("mosi-text", "mosi-text-ft", "mosei-text", "mosi+mosei-text", "mosi+mosei-text-ft")
+TEXT_PRESETS = (
+    "mosi-text",
+    "mosi-text-ft",
+    "mosei-text",
+    "mosi+mosei-text",
+    "mosei-text-ft",
+    "mosi+mosei-text-ft",
+)
 
 
 # ---------------------------------------------------------------------------------------------------

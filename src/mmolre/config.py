@@ -177,7 +177,16 @@ class RunConfig(Section):
     train: TrainConfig = Field(default_factory=TrainConfig)
 
 
-PRESETS = ("cpu", "paper", "mosi-text", "mosi-text-ft", "mosei-text", "mosi+mosei-text", "mosi+mosei-text-ft")
+PRESETS = (
+    "cpu",
+    "paper",
+    "mosi-text",
+    "mosi-text-ft",
+    "mosei-text",
+    "mosi+mosei-text",
+    "mosei-text-ft",
+    "mosi+mosei-text-ft",
+)
 
 
 def _format_error(exc: ValidationError, origin: str) -> str:
