@@ -212,3 +212,14 @@ def test_an_encoder_that_cannot_be_split_names_the_field(tmp_path, tiny_encoder_
     assert TextEncoder(str(folder), max_length=16).trainable_layers is None
     with pytest.raises(ConfigError, match="features.text_trainable_layers"):
         TextEncoder(str(folder), max_length=16, trainable_layers=1)
+
+
+def test_inference_without_memo_gives_the_same_features_and_keeps_nothing(tiny_encoder_path):
+    split = TextEncoder(tiny_encoder_path, max_length=16, trainable_layers=1).eval()
+    with torch.no_grad():
+        memoized, mask = split(TEXTS)
+        split._frozen_memo.clear()
+        split.memoize = False
+        plain, plain_mask = split(TEXTS)
+    assert not split._frozen_memo and torch.equal(mask, plain_mask)
+    torch.testing.assert_close(plain[mask], memoized[mask], atol=1e-5, rtol=0)

@@ -44,6 +44,8 @@ class Predictor:
     def __init__(self, model: torch.nn.Module, cfg: RunConfig, thresholds: np.ndarray, dims: dict[str, int]):
         self.model, self.cfg, self.thresholds, self.feature_dims = model.eval(), cfg, thresholds, dims
         self._encoders: dict[str, object] = {}
+        if getattr(model, "text_encoder", None) is not None:
+            model.text_encoder.memoize = False  # a predictor's texts are unbounded: keep no memo
 
     @classmethod
     def from_checkpoint(cls, folder: str | Path, device: str = "cpu") -> Predictor:

@@ -102,6 +102,9 @@ class TextEncoder(nn.Module):
         self.trainable_layers: int | None = None
         # normalised transcript -> frozen lower part's output [T_i, H] (real tokens only)
         self._frozen_memo: dict[str, torch.Tensor] = {}
+        # False: inference runs the whole model and keeps nothing (a long-lived predictor sees unbounded
+        # distinct texts); training always memoizes, its frozen bottom must run without dropout
+        self.memoize = True
         if trainable_layers is not None:
             self._freeze_below(trainable_layers)
 
@@ -174,7 +177,7 @@ class TextEncoder(nn.Module):
         """Tokenise and encode a batch: features ``[B, T, H]`` float, mask ``[B, T]`` bool (True = token)."""
         if len(texts) == 0:
             raise ValueError("TextEncoder.forward needs at least one text")
-        if self.trainable_layers is None:
+        if self.trainable_layers is None or not (self.training or self.memoize):
             return self._full_forward(texts)
         return self._top_forward(texts)
 
