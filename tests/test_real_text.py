@@ -34,14 +34,8 @@ from mmolre.data.store import write_modality
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data is not present")
-TEXT_PRESETS = (
-    "mosi-text",
-    "mosi-text-ft",
-    "mosei-text",
-    "mosi+mosei-text",
-    "mosei-text-ft",
-    "mosi+mosei-text-ft",
-)
+# every dataset choice, frozen and fine-tuned: each must be registered in PRESETS
+TEXT_PRESETS = [f"{data}-text{ft}" for data in ("mosi", "mosei", "mosi+mosei") for ft in ("", "-ft")]
 
 
 # ---------------------------------------------------------------------------------------------------
