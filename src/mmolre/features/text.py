@@ -127,8 +127,12 @@ class TextEncoder(nn.Module):
         self.trainable_layers = int(trainable_layers)
         # everything else (embeddings, lower layers, an unused pooler) is frozen
         self.model.requires_grad_(False)
-        for layer in self._layers()[n_layers - trainable_layers :]:
+        for layer in self._layers()[self._n_frozen() :]:
             layer.requires_grad_(True)
+
+    def _n_frozen(self) -> int:
+        """How many bottom layers are frozen (only meaningful when ``trainable_layers`` is set)."""
+        return len(self._layers()) - int(self.trainable_layers)
 
     @contextmanager
     def _only(self, layers: Sequence[nn.Module], passthrough_embeddings: bool) -> Iterator[None]:
@@ -197,19 +201,17 @@ class TextEncoder(nn.Module):
         lengths = torch.tensor([len(x) for x in lower], device=self.device)
         hidden = nn.utils.rnn.pad_sequence(lower, batch_first=True)
         mask = torch.arange(hidden.shape[1], device=self.device)[None, :] < lengths[:, None]
-        top = self._layers()[len(self._layers()) - self.trainable_layers :]
-        with self._only(top, passthrough_embeddings=True):
+        with self._only(self._layers()[self._n_frozen() :], passthrough_embeddings=True):
             out = self.model(inputs_embeds=hidden, attention_mask=mask.long())
         return out.last_hidden_state.float(), mask
 
     @torch.no_grad()
     def _memoize_frozen(self, texts: list[str]) -> None:
         """Run the frozen embeddings and lower layers (eval mode: no dropout) and keep their output."""
-        n_frozen = len(self._layers()) - int(self.trainable_layers or 0)
         was_training = self.model.training
         self.model.eval()
         try:
-            with self._only(self._layers()[:n_frozen], passthrough_embeddings=False):
+            with self._only(self._layers()[: self._n_frozen()], passthrough_embeddings=False):
                 feats, mask = self._full_forward(texts)
         finally:
             self.model.train(was_training)
