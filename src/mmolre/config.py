@@ -159,6 +159,18 @@ class TrainConfig(Section):
     lambda_er: float = Field(1.0, ge=0)
     lambda_bal: float = Field(0.01, ge=0)
     grad_clip: float = Field(1.0, gt=0)
+    lr_schedule: Literal["constant", "linear", "cosine"] = Field(
+        "constant",
+        description="learning rate after the warmup: constant, or linear or cosine decay to 0 at max_epochs",
+    )
+    warmup_ratio: float = Field(0.0, ge=0.0, lt=1.0, description="share of all steps with a linear warmup")
+    ema_decay: float | None = Field(
+        None,
+        gt=0.0,
+        lt=1.0,
+        description="validate, select and save an exponential moving average of the trained weights "
+        "with this decay per step; None uses the weights themselves",
+    )
     group_by_length: bool = Field(False, description="training batches of similar length (less padding)")
     thresholds: Literal["fixed", "valid"] = Field("valid", description="ER thresholds: 0.5 or tuned on valid")
     device: str = "cpu"

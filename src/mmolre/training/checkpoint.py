@@ -88,12 +88,26 @@ def read_checkpoint_meta(folder: Path) -> tuple[RunConfig, dict]:
 
 
 def save_training_state(
-    folder: Path, model: nn.Module, optimizer: torch.optim.Optimizer, state: dict
+    folder: Path,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    state: dict,
+    components: dict[str, Any] | None = None,
 ) -> None:
-    """What resuming needs: the last epoch's weights, the optimizer and the loop's counters and RNG."""
+    """What resuming needs: the last epoch's weights, the optimizer and the loop's counters and RNG.
+
+    ``components`` maps a name to an object with ``state_dict()`` (a scheduler, a weight average);
+    `load_training_state` returns their saved states under the same names.
+    """
     folder = Path(folder)
     save_weights(folder / WEIGHTS, model)
-    payload = {"optimizer": optimizer.state_dict(), "torch_rng": torch.get_rng_state(), **state}
+    saved = {name: part.state_dict() for name, part in (components or {}).items()}
+    payload = {
+        "optimizer": optimizer.state_dict(),
+        "torch_rng": torch.get_rng_state(),
+        "components": saved,
+        **state,
+    }
     tmp = folder / ".trainer_state.pt.partial"
     torch.save(payload, tmp)
     os.replace(tmp, folder / "trainer_state.pt")
@@ -108,4 +122,5 @@ def load_training_state(folder: Path, model: nn.Module, optimizer: torch.optim.O
     payload = torch.load(folder / "trainer_state.pt", weights_only=True)
     optimizer.load_state_dict(payload.pop("optimizer"))
     torch.set_rng_state(payload.pop("torch_rng"))
+    payload.setdefault("components", {})
     return payload

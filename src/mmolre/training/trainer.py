@@ -11,6 +11,7 @@ import logging
 import math
 import random
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,10 +20,11 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from mmolre.config import RunConfig
+from mmolre.config import ConfigError, RunConfig
 from mmolre.data.dataset import MultimodalDataset, make_loader
 from mmolre.evaluation.scoring import Predictions, score, tune_thresholds
 from mmolre.models import build_model
+from mmolre.training.averaging import WeightAverage
 from mmolre.training.checkpoint import (
     WEIGHTS,
     load_training_state,
@@ -65,6 +67,32 @@ def make_optimizer(model: nn.Module, cfg: RunConfig) -> torch.optim.Optimizer:
     return torch.optim.AdamW(groups, lr=cfg.train.lr, weight_decay=cfg.train.weight_decay)
 
 
+# names of the matching Hugging Face `get_scheduler` schedules (all with a linear warmup)
+_SCHEDULES = {"constant": "constant_with_warmup", "linear": "linear", "cosine": "cosine"}
+
+
+def make_scheduler(
+    optimizer: torch.optim.Optimizer, cfg: RunConfig, steps_per_epoch: int
+) -> torch.optim.lr_scheduler.LRScheduler | None:
+    """Per-step learning-rate schedule over ``max_epochs`` (every parameter group scaled alike).
+
+    None for a constant rate without warmup. The decay runs to 0 at ``max_epochs``; early stopping may
+    end training before that.
+    """
+    train = cfg.train
+    if train.lr_schedule == "constant" and train.warmup_ratio == 0.0:
+        return None
+    from transformers import get_scheduler  # imported here: transformers takes seconds to import
+
+    total = max(steps_per_epoch * train.max_epochs, 1)
+    return get_scheduler(
+        _SCHEDULES[train.lr_schedule],
+        optimizer,
+        num_warmup_steps=round(train.warmup_ratio * total),
+        num_training_steps=total,
+    )
+
+
 @torch.no_grad()
 def predict(
     model: nn.Module, dataset: MultimodalDataset, batch_size: int, device: str = "cpu"
@@ -103,6 +131,17 @@ def validation_loss(model: nn.Module, dataset: MultimodalDataset, cfg: RunConfig
     return {"loss": sa + cfg.train.lambda_er * er, "sa_loss": sa, "er_loss": er}
 
 
+def restore_components(components: dict, saved: dict, folder: Path) -> None:
+    """Load each component's (scheduler, weight average) saved state; the run's config must match."""
+    for name, part in components.items():
+        if name not in saved:
+            raise ConfigError(
+                f"{folder}: the saved training state has no {name!r}; it was written with another "
+                "train.lr_schedule / train.ema_decay, so resuming would not continue the same run"
+            )
+        part.load_state_dict(saved[name])
+
+
 @dataclass
 class SeedResult:
     seed: int
@@ -138,6 +177,10 @@ class Trainer:
         model = build_model(cfg, dims).to(self.device)
         model.fit_normalizer(train)
         optimizer = make_optimizer(model, cfg)
+        scheduler = make_scheduler(optimizer, cfg, len(self._train_loader(train, epoch=0)))
+        average = WeightAverage(model, cfg.train.ema_decay) if cfg.train.ema_decay else None
+        components = {"scheduler": scheduler, "ema": average}
+        components = {name: part for name, part in components.items() if part is not None}
         state = {
             "epoch": 0,
             "best_loss": math.inf,
@@ -150,6 +193,7 @@ class Trainer:
         if resume:
             restored = load_training_state(last, model, optimizer)
             if restored is not None:
+                restore_components(components, restored.pop("components"), last)
                 state.update(restored)
                 log.info("seed %d: resuming after epoch %d", self.seed, state["epoch"])
         writer = self._tensorboard()
@@ -162,18 +206,22 @@ class Trainer:
         )
         while state["epoch"] < cfg.train.max_epochs and state["bad_epochs"] < cfg.train.patience:
             started = time.perf_counter()
-            train_loss = self._train_epoch(model, optimizer, train, state["epoch"])
-            valid = validation_loss(model, self.splits["valid"], cfg)
+            train_loss = self._train_epoch(model, optimizer, train, state["epoch"], scheduler, average)
+            with average.applied(model) if average else nullcontext():
+                # with an average, validation, selection and the checkpoint all use the averaged weights
+                valid = validation_loss(model, self.splits["valid"], cfg)
+                improved = valid["loss"] < state["best_loss"]
+                if improved:
+                    save_checkpoint(self.folder, model, cfg, self.seed, dims)
             state["epoch"] += 1
             state["seconds"] += time.perf_counter() - started
             record = {"epoch": state["epoch"], **train_loss, **{f"valid_{k}": v for k, v in valid.items()}}
             state["history"].append(record)
-            if valid["loss"] < state["best_loss"]:
+            if improved:
                 state.update(best_loss=valid["loss"], best_epoch=state["epoch"], bad_epochs=0)
-                save_checkpoint(self.folder, model, cfg, self.seed, dims)
             else:
                 state["bad_epochs"] += 1
-            save_training_state(last, model, optimizer, state)
+            save_training_state(last, model, optimizer, state, components)
             if writer is not None:
                 for key, value in record.items():
                     if key != "epoch":
@@ -186,17 +234,28 @@ class Trainer:
         write_json(self.folder / "history.json", state["history"])
         return self._finish(model, dims, state)
 
-    def _train_epoch(self, model, optimizer, train: MultimodalDataset, epoch: int) -> dict[str, float]:
-        cfg = self.cfg
-        model.train()
+    def _train_loader(self, train: MultimodalDataset, epoch: int):
         # a fresh, seed- and epoch-determined shuffle, so a resumed run sees the same batches
-        loader = make_loader(
+        return make_loader(
             train,
-            cfg.train.batch_size,
+            self.cfg.train.batch_size,
             shuffle=True,
             seed=self.seed * 100_003 + epoch,
-            group_by_length=cfg.train.group_by_length,
+            group_by_length=self.cfg.train.group_by_length,
         )
+
+    def _train_epoch(
+        self,
+        model: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        train: MultimodalDataset,
+        epoch: int,
+        scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
+        average: WeightAverage | None = None,
+    ) -> dict[str, float]:
+        cfg = self.cfg
+        model.train()
+        loader = self._train_loader(train, epoch)
         sums = {"train_loss": 0.0, "train_sa_loss": 0.0, "train_er_loss": 0.0, "train_balance": 0.0}
         steps = 0
         for batch in loader:
@@ -205,6 +264,10 @@ class Trainer:
             parts.total.backward()
             nn.utils.clip_grad_norm_(model.parameters(), cfg.train.grad_clip)
             optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            if average is not None:
+                average.update(model)
             sums["train_loss"] += parts.total.item()
             sums["train_sa_loss"] += parts.sa.item()
             sums["train_er_loss"] += parts.er.item()
