@@ -1,7 +1,8 @@
 """Training one seed: AdamW, early stopping on validation loss, best checkpoint, test metrics.
 
 Protocol (DESIGN section 4): the checkpoint is selected on validation loss alone, ER thresholds are chosen
-on validation predictions of that checkpoint, and every reported metric comes from it.
+on validation predictions of that checkpoint, and every reported metric comes from it. With
+``train.ema_decay`` the checkpoint candidates are the moving average of the weights, not the weights.
 """
 
 from __future__ import annotations
