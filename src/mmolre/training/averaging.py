@@ -61,9 +61,9 @@ class WeightAverage:
         return {"decay": self.decay, "updates": self.updates, "average": dict(self.average)}
 
     def load_state_dict(self, state: dict) -> None:
-        missing = set(self.average) ^ set(state["average"])
-        if missing:
-            raise ValueError(f"EMA state does not match the model; parameters differ: {sorted(missing)[:5]}")
+        differing = set(self.average) ^ set(state["average"])
+        if differing:
+            raise ValueError(f"EMA state does not fit the model; parameters differ: {sorted(differing)[:5]}")
         self.decay, self.updates = float(state["decay"]), int(state["updates"])
         for name, value in state["average"].items():
             self.average[name].copy_(value)
