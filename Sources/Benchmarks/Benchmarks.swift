@@ -1,0 +1,1 @@
+// Benchmarks: the measurements behind BENCHMARKS.md (`mmolre bench`).

@@ -1,0 +1,1 @@
+// Metrics: MSA and MER metrics with MMSA semantics, pure Swift.

@@ -1,0 +1,1 @@
+// Models: layers, MMoLRE and the text encoder over Numerics kernels.

@@ -1,0 +1,1 @@
+// Tracker: the SQLite store; the only module that speaks SQL.

@@ -1,0 +1,11 @@
+import Data
+
+/// Exit status and one-line message for an error a command threw. Each library module has its own
+/// error type; this is the one place that maps them to statuses.
+func describe(_ error: any Error) -> (Int32, String) {
+  switch error {
+  case let error as SafetensorsError: return (ExitStatus.dataError, error.message)
+  case let error as JSONParseError: return (ExitStatus.dataError, error.description)
+  default: return (ExitStatus.failure, String(describing: error))
+  }
+}

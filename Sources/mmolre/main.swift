@@ -1,0 +1,54 @@
+import Data
+import Foundation
+
+// Every subcommand, in the order `mmolre --help` lists them.
+let commands: [any Command.Type] = []
+
+/// Exit statuses (sysexits.h): usage errors 64, bad input data 65.
+enum ExitStatus {
+  static let usage: Int32 = 64
+  static let dataError: Int32 = 65
+  static let failure: Int32 = 1
+}
+
+@MainActor func topLevelHelp() -> String {
+  var text = "mmolre: MMoLRE for joint sentiment and emotion recognition, with a SQLite experiment tracker.\n\n"
+  text += "Usage: mmolre <command> [options]   (mmolre <command> --help for details)\n\nCommands:\n"
+  let width = (commands.map { $0.name.count }.max() ?? 0) + 2
+  for command in commands {
+    text += "  \(command.name)\(String(repeating: " ", count: width - command.name.count))\(command.summary)\n"
+  }
+  return text
+}
+
+@MainActor func main() -> Int32 {
+  var raw = Array(CommandLine.arguments.dropFirst())
+  guard let first = raw.first, first != "--help", first != "-h", first != "help" else {
+    print(topLevelHelp(), terminator: "")
+    return raw.isEmpty ? ExitStatus.usage : 0
+  }
+  raw.removeFirst()
+  guard let command = commands.first(where: { $0.name == first }) else {
+    let hint = nearestName(to: first, among: commands.map { $0.name }).map { "; did you mean \($0)?" } ?? ""
+    printError("mmolre: unknown command \(first)\(hint)")
+    return ExitStatus.usage
+  }
+  if raw.contains("--help") || raw.contains("-h") {
+    print(command.helpText, terminator: "")
+    return 0
+  }
+  do {
+    let arguments = try Arguments(raw, specs: command.options)
+    try command.run(arguments)
+    return 0
+  } catch let error as UsageError {
+    printError("mmolre \(command.name): \(error.message)")
+    return ExitStatus.usage
+  } catch {
+    let (status, message) = describe(error)
+    printError("mmolre \(command.name): \(message)")
+    return status
+  }
+}
+
+exit(main())
