@@ -24,7 +24,7 @@ enum MetricsCommand: Command {
   static let options: [OptionSpec] = [
     .value(
       "thresholds", "LIST",
-      "ER thresholds: one per emotion in file column order (0.3,0.4), one for all, or named (happy=0.3,sad=0.45)"),
+      "ER thresholds: one per emotion in column order, one for all, or happy=0.3,sad=0.45"),
     .flag("json", "print a JSON object of the metrics at full precision"),
   ]
 

@@ -11,19 +11,18 @@ struct MetricsEvaluation {
   private(set) var summary = ""
 
   init(table: MetricsCSV, thresholds: [Double]?) throws {
+    guard table.rowCount > 0 else { throw DataError("\(table.path): no data rows after the header") }
     let all = Array(0..<table.rowCount)
     var parts = ["\(table.path): \(table.rowCount) rows"]
     var notes: [String] = []
     values = try Self.metrics(table, rows: all, thresholds: thresholds, onWarning: { notes.append($0) })
-    if let sa = table.sentimentSamples(all) {
-      parts.append(
-        "sentiment: \(sa.labels.count) samples" + (sa.skipped > 0 ? " (\(sa.skipped) skipped: empty cell)" : ""))
+    func counts(_ used: Int, _ skipped: Int) -> String {
+      "\(used) samples" + (skipped > 0 ? " (\(skipped) skipped: empty cell)" : "")
     }
+    if let sa = table.sentimentSamples(all) { parts.append("sentiment: " + counts(sa.labels.count, sa.skipped)) }
     if let er = table.emotionSamples(all) {
-      let used = table.emotions.count == 0 ? 0 : er.presence.count / table.emotions.count
       let names = table.emotions.map(\.emotion).joined(separator: ", ")
-      parts.append(
-        "emotions (\(names)): \(used) samples" + (er.skipped > 0 ? " (\(er.skipped) skipped: empty cell)" : ""))
+      parts.append("emotions (\(names)): " + counts(er.presence.count / table.emotions.count, er.skipped))
     }
     summary = parts.joined(separator: "; ")
     warnings = notes
