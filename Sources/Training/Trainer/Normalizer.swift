@@ -1,5 +1,6 @@
 import Data
 import Models
+import Numerics
 
 /// Per-modality feature standardisation with training-split statistics (reference:
 /// `MultimodalModel.fit_normalizer`): the mean and population standard deviation of every feature

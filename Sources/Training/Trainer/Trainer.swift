@@ -46,6 +46,8 @@ public final class Trainer {
   let test: MultimodalDataset
   let trainLengths: [Int]?
   var state = TrainingState()
+  /// The best checkpoint so far (weights file bytes).
+  var bestWeights: [UInt8]?
 
   public init(config: RunConfig, data: PreparedData, seed: Int) throws {
     self.config = config
@@ -56,7 +58,8 @@ public final class Trainer {
     test = try data.split("test")
     var dims: [String: Int] = [:]
     for m in config.model.modalities { dims[m] = train.featureDim(m) }
-    model = try MMoLREModel<Float>(config: config.model, featureDims: dims)
+    let model = try MMoLREModel<Float>(config: config.model, featureDims: dims)
+    self.model = model
     model.initialize(seed: UInt64(truncatingIfNeeded: seed))
     Normalizer.fit(model, on: train)
     context = Context(params: model.params, arena: arena, training: true, seed: UInt64(truncatingIfNeeded: seed))
@@ -75,20 +78,24 @@ public final class Trainer {
     trainLengths = t.groupByLength ? BatchOrder.lengths(of: train) : nil
   }
 
-  /// Continues from a saved `last` checkpoint: its weights and training state.
-  public func restore(weights: SafetensorsFile, state saved: TrainingState, origin: String) throws {
+  /// Continues from a saved `last` checkpoint (its weights and training state) and the best
+  /// checkpoint saved before it.
+  public func restore(weights: SafetensorsFile, state saved: TrainingState, best: [UInt8]?, origin: String) throws {
+    if saved.bestEpoch > 0 && best == nil {
+      throw SafetensorsError("\(origin): the best checkpoint of epoch \(saved.bestEpoch) is missing")
+    }
+    bestWeights = best
     try ModelWeights.load(weights, into: model, origin: origin)
     guard saved.adamM.count == model.params.trainableCount else {
       throw SafetensorsError("\(origin): the optimizer state does not fit this model")
     }
     optimizer.restore(step: saved.optimizerStep, m: saved.adamM, v: saved.adamV)
     if let average {
-      guard let saved = saved.emaAverage else {
+      guard let savedAverage = saved.emaAverage else {
         throw SafetensorsError("\(origin): the saved state has no weight average, but train.ema_decay is set")
       }
-      average.restore(updates: state.emaUpdates, average: saved)
+      average.restore(updates: saved.emaUpdates, average: savedAverage)
     }
-    if let average, let emaAverage = saved.emaAverage { average.restore(updates: saved.emaUpdates, average: emaAverage) }
     context.dropoutRandom = saved.dropoutRandom
     context.noiseRandom = saved.noiseRandom
     state = saved
@@ -99,7 +106,6 @@ public final class Trainer {
   public func fit() throws -> SeedResult {
     let t = config.train
     BLASLibrary.setThreads(t.threads)
-    var bestWeights = state.bestEpoch > 0 ? nil : [UInt8]?.none
     while state.epoch < t.maxEpochs && state.badEpochs < t.patience {
       let started = Date()
       let trainLoss = try trainEpoch()
@@ -128,7 +134,7 @@ public final class Trainer {
           epoch: state.epoch, maxEpochs: t.maxEpochs, step: 0, steps: 0, trainLoss: trainLoss["train_loss"],
           validLoss: validLoss["loss"]))
     }
-    return try finish(bestWeights: bestWeights)
+    return try finish()
   }
 
   /// The `last` checkpoint: the trained (not averaged) weights and the training state.
@@ -266,12 +272,9 @@ public final class Trainer {
   }
 
   /// Reloads the selected checkpoint and reports every metric from it.
-  func finish(bestWeights: [UInt8]?) throws -> SeedResult {
+  func finish() throws -> SeedResult {
     if let bestWeights {
       try ModelWeights.load(try SafetensorsFile(bytes: bestWeights, origin: "best checkpoint"), into: model, origin: "best checkpoint")
-    } else if let average {
-      // Resumed after the best epoch: the best weights live in the store, loaded by the caller.
-      _ = average
     }
     let (validPredictions, _, _) = evaluate(valid)
     let (testPredictions, _, _) = evaluate(test)
