@@ -1,4 +1,5 @@
 import Data
+import Metrics
 
 /// Exit status and one-line message for an error a command threw. Each library module has its own
 /// error type; this is the one place that maps them to statuses.
@@ -12,6 +13,8 @@ func describe(_ error: any Error) -> (Int32, String) {
     case .hashMismatch: return (ExitStatus.dataError, error.message)
     case .notFetched, .fetchFailed: return (ExitStatus.failure, error.message)
     }
+  case let error as DataError: return (ExitStatus.dataError, error.message)
+  case let error as MetricsError: return (ExitStatus.dataError, error.message)
   default: return (ExitStatus.failure, String(describing: error))
   }
 }
