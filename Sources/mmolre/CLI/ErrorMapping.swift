@@ -7,6 +7,12 @@ func describe(_ error: any Error) -> (Int32, String) {
   switch error {
   case let error as SafetensorsError: return (ExitStatus.dataError, error.message)
   case let error as JSONParseError: return (ExitStatus.dataError, error.description)
+  case let error as EncoderError:
+    switch error.kind {
+    case .unknownEncoder: return (ExitStatus.usage, error.message)
+    case .hashMismatch: return (ExitStatus.dataError, error.message)
+    case .notFetched, .fetchFailed: return (ExitStatus.failure, error.message)
+    }
   case let error as DataError: return (ExitStatus.dataError, error.message)
   case let error as MetricsError: return (ExitStatus.dataError, error.message)
   default: return (ExitStatus.failure, String(describing: error))
