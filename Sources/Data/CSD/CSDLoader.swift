@@ -53,7 +53,7 @@ public enum CSDLoader {
       }
     }
     if rows.isEmpty { throw DataError("\(sequence.origin): the label sequence holds no segments") }
-    return LabelTable(origin: sequence.origin, rows: rows)
+    return LabelTable(origin: sequence.origin, rows: rows, hasTexts: false)
   }
 
   /// Reads a label `.csd` and feature `.csd` files into datasets per split.

@@ -98,7 +98,7 @@ extension LabelTable {
         ids: kept.map(\.id), sources: Array(repeating: source, count: kept.count), modalities: modalities,
         features: Dictionary(uniqueKeysWithValues: zip(modalities, sequences)),
         sentiment: kept.map { Float($0.label) }, emotions: kept.flatMap { $0.emotions.map(Float.init) },
-        texts: kept.map(\.text))
+        texts: hasTexts ? kept.map(\.text) : nil)
     }
     return out
   }

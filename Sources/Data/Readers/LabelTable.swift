@@ -69,14 +69,17 @@ public struct LabelTable: Sendable {
   /// The file the table came from (named in every message).
   public let origin: String
   public var rows: [Row]
+  /// Whether the rows carry transcripts (the file has a `text` column); splits get `texts` only then.
+  public var hasTexts: Bool
   /// Rows outside every split that `load` left out.
   public var dropped: Int
   /// What reading and joining changed or could not do, one line each, naming the file.
   public var notes: [String]
 
-  public init(origin: String, rows: [Row], dropped: Int = 0, notes: [String] = []) {
+  public init(origin: String, rows: [Row], hasTexts: Bool = true, dropped: Int = 0, notes: [String] = []) {
     self.origin = origin
     self.rows = rows
+    self.hasTexts = hasTexts
     self.dropped = dropped
     self.notes = notes
   }
@@ -237,7 +240,7 @@ public struct LabelTable: Sendable {
       problems.append(
         "column mode has unknown values \(unknownModes.sorted().joined(separator: ", ")); expected train, valid, test")
     }
-    return (LabelTable(origin: csv.origin, rows: rows), problems)
+    return (LabelTable(origin: csv.origin, rows: rows, hasTexts: textColumn != nil), problems)
   }
 
   /// A number, NaN for an empty field or a spelling of NaN, nil for anything else.
