@@ -65,6 +65,19 @@ import Testing
     }
   }
 
+  @Test func emotionsAttachBySDKIndex() throws {
+    let folder = try TestFiles.scratch()
+    let path = try TestFiles.write(
+      "video_id,clip_id,happy,sad,anger,surprise,disgust,fear\nv2,1,3,0,0,0,0,0.5\nv1,0,0,2,0,0,0,0\n",
+      to: "emotions.csv", in: folder)
+    let loaded = try CSDLoader.load(labels: Self.labels, folds: Self.folds, emotions: EmotionLabels.load(path: path))
+    let train = try #require(loaded["train"])
+    #expect(train.ids[0] == "v1$_$0" && Array(train.emotions[0..<6]) == [0, 2, 0, 0, 0, 0])
+    #expect(train.ids[3] == "v2$_$1" && Array(train.emotions[18..<24]) == [3, 0, 0, 0, 0, 0.5])
+    #expect(!train.hasEmotions(1) && loaded["test"]?.hasEmotions(0) == false)
+    #expect(loaded.notes.contains { $0.contains("8 of 10 clips found no emotion labels (joined by index)") })
+  }
+
   @Test func windowSearchAgreesWithTheOverlapRule() {
     // 300 sorted frames of irregular length; the rule checked frame by frame, with no window search.
     var starts: [Double] = []

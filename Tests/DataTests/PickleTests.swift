@@ -231,11 +231,16 @@ import Testing
       trainV0,2,t,0,Neutral,train,0,0,0,0,0,1.5
 
       """, to: "label.csv", in: folder)
-    try loaded.joinEmotions(from: LabelTable.load(path: table, requireSplits: []))
+    try loaded.joinEmotions(from: EmotionLabels.load(path: table))
     let train = try #require(loaded["train"])
     #expect(train.emotions[0..<6].allSatisfy { $0.isNaN })
     #expect(Array(train.emotions[6..<12]) == [0, 0, 0, 0, 0, 1.5])
     #expect(Array(loaded["test"]!.emotions[12..<18]) == [3, 2, 1, 0, 0, 0])
     #expect(loaded.notes.count == 1 && loaded.notes[0].contains("7 of 9 clips have no emotion row"))
+    // An SDK-derived table numbers segments by SDK index: joining it by MMSA clip id is refused.
+    let sdk = try TestFiles.write(
+      "video_id,clip_id,start,end,sentiment,happy,sad,anger,surprise,disgust,fear,mode\n"
+        + "trainV0,1,0,1,0,1,0,0,0,0,0,train\n", to: "sdk.csv", in: folder)
+    #expect(throws: DataError.self) { try loaded.joinEmotions(from: EmotionLabels.load(path: sdk)) }
   }
 }

@@ -65,11 +65,13 @@ public enum CSDLoader {
   ///   - folds: video-level folds; default the file's own splits, else the standard folds of the
   ///     dataset from the shared data folder.
   ///   - empty: what to do with a segment that some modality has no frames for.
+  ///   - emotions: emotion labels to attach to the segments, by SDK index when the source has it,
+  ///     else by start/end, else by clip id (`LabelTable.attachingEmotions`).
   /// - Throws: `DataError` naming the file: unreadable sequences, no folds, NaN or out-of-range
   ///   labels, an empty split, a word sequence given as features.
   public static func load(
     labels: String, features: [(modality: String, path: String)] = [], source: String? = nil,
-    folds: StandardFolds? = nil, empty: EmptySegments = .drop,
+    folds: StandardFolds? = nil, empty: EmptySegments = .drop, emotions: EmotionLabels? = nil,
     epsilon: Double = ComputationalSequence.alignmentEpsilon
   ) throws -> LoadedSplits {
     let sequence = try ComputationalSequence.read(path: labels)
@@ -89,6 +91,13 @@ public enum CSDLoader {
     if outside > 0 {
       table.rows.removeAll { $0.mode == "none" }
       table.notes.append("\(labels): \(outside) segments of videos outside the folds are left out")
+    }
+    if let emotions {
+      // Segments carry SDK indices and times; MMSA-layout ids number clips differently.
+      let key: EmotionLabels.JoinKey =
+        emotions.entries.contains { $0.sdkClipID != nil }
+        ? .index : emotions.entries.contains { !$0.start.isNaN } ? .interval : .id
+      table = try table.attachingEmotions(from: emotions, on: key)
     }
     let problems = table.problems()
     if !problems.isEmpty { throw DataError("\(labels): " + problems.joined(separator: "; ")) }

@@ -11,8 +11,8 @@ public enum DataReader {
     public var name: String?
     /// MMSA pickles: `text` or `text_bert`.
     public var textField: String
-    /// A file of emotion labels to join: by id for pickles and `.csd`; by id, SDK index or
-    /// interval for label tables (`EmotionLabels`).
+    /// A file of emotion labels to join (`EmotionLabels`): by clip id for pickles (an MMSA-layout
+    /// table); by id, SDK index or interval for label tables; by SDK index or interval for `.csd`.
     public var emotions: String?
     /// Label tables: a second table whose transcripts fill the empty ones.
     public var textFrom: String?
@@ -41,7 +41,6 @@ public enum DataReader {
   {
     let format = try format ?? DataFormat.detect(path: path)
     let source = options.name ?? DataConventions.guessSource(path: path)
-    var loaded: LoadedSplits
     switch format {
     case .table:
       var table = try LabelTable.load(path: path)
@@ -54,15 +53,15 @@ public enum DataReader {
       }
       return try table.splits(source: source)
     case .mmsa:
-      loaded = try MMSAPickle.load(path: path, source: source, textField: options.textField)
+      var loaded = try MMSAPickle.load(path: path, source: source, textField: options.textField)
+      if let emotions = options.emotions { try loaded.joinEmotions(from: EmotionLabels.load(path: emotions)) }
+      return loaded
     case .csd:
-      let folds = try options.folds.map { try StandardFolds.load(path: $0) }
-      loaded = try CSDLoader.load(labels: path, features: options.features, source: options.name, folds: folds)
+      return try CSDLoader.load(
+        labels: path, features: options.features, source: options.name,
+        folds: options.folds.map { try StandardFolds.load(path: $0) },
+        emotions: options.emotions.map { try EmotionLabels.load(path: $0) })
     }
-    if let emotions = options.emotions {
-      try loaded.joinEmotions(from: LabelTable.load(path: emotions, requireSplits: [], dropUnsplit: false))
-    }
-    return loaded
   }
 
   /// Every problem found in a file, one line each naming it; empty when the file reads cleanly and

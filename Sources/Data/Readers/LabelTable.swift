@@ -181,6 +181,8 @@ public struct LabelTable: Sendable {
         ]
       )
     }
+    let videoColumn = index("video_id")
+    let clipColumn = index("clip_id")
     let labelColumn = index("label")!
     let modeColumn = index("mode")!
     let textColumn = index("text")
@@ -201,8 +203,8 @@ public struct LabelTable: Sendable {
         }
         (video, clip) = parts
       } else {
-        video = trimmed(fields[index("video_id")!])
-        clip = trimmed(fields[index("clip_id")!])
+        video = trimmed(fields[videoColumn!])
+        clip = trimmed(fields[clipColumn!])
       }
       let id = DataConventions.clipID(video: video, clip: clip)
       func number(_ column: Int?, _ name: String) -> Double {

@@ -56,16 +56,21 @@ public struct LoadedSplits: Sendable {
     for name in splits.keys { splits[name]!.sources = Array(repeating: source, count: splits[name]!.count) }
   }
 
-  /// Fills emotion labels from a label table by clip id (`video$_$clip`), never by row order. A clip
-  /// the table lacks keeps NaN emotions and is counted in `notes`.
-  /// - Throws: `DataError` when the table has no emotion columns.
-  public mutating func joinEmotions(from table: LabelTable) throws {
-    guard table.hasEmotions else {
-      throw DataError(
-        "\(table.origin): has no emotion columns (\(MultimodalDataset.emotions.joined(separator: ", "))) to join")
-    }
+  /// Fills emotion labels by clip id (`video$_$clip`), never by row order, from a source that has
+  /// clip ids (an MMSA-layout table with emotion columns). A clip the source lacks keeps NaN
+  /// emotions and is counted in `notes`.
+  /// - Throws: `DataError` when the source has no clip ids: an SDK-derived table numbers segments
+  ///   by SDK index, which MMSA's clip ids do not use, so joining it by id would pair wrong clips.
+  public mutating func joinEmotions(from source: EmotionLabels) throws {
     var byID: [String: [Double]] = [:]
-    for row in table.rows { byID[row.id] = row.emotions }
+    for entry in source.entries {
+      if let id = entry.id { byID[id] = entry.emotions }
+    }
+    guard !byID.isEmpty else {
+      throw DataError(
+        "\(source.origin): has no clip ids (video$_$clip) to join emotions by; give an MMSA-layout table "
+          + "(video_id, clip_id, label, mode and the six emotion columns)")
+    }
     var missing = 0
     var total = 0
     for name in splitNames {
@@ -81,7 +86,7 @@ public struct LoadedSplits: Sendable {
       splits[name] = dataset
     }
     if missing > 0 {
-      notes.append("\(table.origin): \(missing) of \(total) clips have no emotion row and keep NaN emotions")
+      notes.append("\(source.origin): \(missing) of \(total) clips have no emotion row and keep NaN emotions")
     }
   }
 }
