@@ -2,7 +2,12 @@ import Data
 import Foundation
 
 // Every subcommand, in the order `mmolre --help` lists them.
-let commands: [any Command.Type] = [EncodersCommand.self, MetricsCommand.self]
+let commands: [any Command.Type] = [
+  RunCommand.self,
+  MetricsCommand.self,
+  DataCommand.self,
+  EncodersCommand.self,
+]
 
 /// Exit statuses (sysexits.h): usage errors 64, bad input data 65.
 enum ExitStatus {

@@ -5,6 +5,8 @@ import Metrics
 /// error type; this is the one place that maps them to statuses.
 func describe(_ error: any Error) -> (Int32, String) {
   switch error {
+  case let error as DataError: return (ExitStatus.dataError, error.message)
+  case let error as PickleError: return (ExitStatus.dataError, error.message)
   case let error as SafetensorsError: return (ExitStatus.dataError, error.message)
   case let error as JSONParseError: return (ExitStatus.dataError, error.description)
   case let error as EncoderError:
