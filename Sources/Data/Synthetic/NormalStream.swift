@@ -1,9 +1,9 @@
 // Standard normal draws by Marsaglia's polar method, both values of each pair used: (x, y) uniform
 // in the square (-1, 1)^2, kept when s = x^2 + y^2 lies in (0, 1) (probability pi/4), gives the two
-// independent normals x f and y f with f = sqrt(-2 log(s) / s) (Marsaglia and Bray 1964). No sine or
-// cosine, and no draw is thrown away after use. `RandomStream.nextNormal` (Box-Muller, one value per
-// pair) keeps a fixed cost per draw; the synthetic benchmark draws millions of normals in a fixed
-// order, where the rejection loop is harmless and this is about twice as fast.
+// independent normals x f and y f with f = sqrt(-2 log(s) / s) (Marsaglia and Bray 1964): no sine or
+// cosine, and both values of an accepted pair are used. `RandomStream.nextNormal` (Box-Muller, one
+// value per pair) keeps a fixed cost per draw; the synthetic benchmark draws millions of normals in a
+// fixed order, where the rejection loop is harmless, and generates about twice as fast this way.
 import Foundation
 import Numerics
 

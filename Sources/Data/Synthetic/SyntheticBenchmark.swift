@@ -7,7 +7,6 @@
 // its own random streams, so changing one split's size leaves the others unchanged, and speakers are
 // disjoint across splits, numbered on from one split to the next (train, valid, test).
 import Foundation
-import Numerics
 
 /// A generated benchmark: the splits, the latents that generated them, and the oracle that reads them.
 public struct SyntheticBenchmark: Sendable {
@@ -16,7 +15,8 @@ public struct SyntheticBenchmark: Sendable {
 
   public let config: SyntheticConfig
   /// `"train"`, `"valid"`, `"test"` -> dataset; modalities `["text", "audio"]` (+ `"vision"` when
-  /// `config.withVision`), sources `"synthetic"`, ids `syn_<split>_<00000>`.
+  /// `config.withVision`; none when generated without features), sources `"synthetic"`, ids
+  /// `syn_<split>_<00000>`.
   public let splits: [String: MultimodalDataset]
   /// The latents of each split, in the same utterance order.
   public let latents: [String: SyntheticLatents]

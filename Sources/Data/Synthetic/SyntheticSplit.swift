@@ -8,13 +8,13 @@
 // Labels: each of n annotators gives clip(round(score + sigma eps), low, high) with numpy's rounding
 // (half to even); the label is their mean, a multiple of 1/n.
 //
-// Each part draws from its own counter-based stream (`SyntheticStreams`), so that switching vision on
-// or changing the noise of one modality leaves everything else as it was.
+// Each part draws from its own counter-based stream (`SyntheticStreams`), so that switching vision on,
+// or generating without features, leaves everything else as it was.
 import Foundation
 import Numerics
 
 /// The independent random streams of one split (or of the world).
-struct SyntheticStreams {
+enum SyntheticStreams {
   /// Stream ids: `0x5E17_0000 + 0x100 * part + component`, part 0 the world and 1, 2, 3 the splits
   /// in `SyntheticBenchmark.splitNames` order (the reference spawns a SeedSequence the same way).
   static let base: UInt64 = 0x5E17_0000

@@ -6,6 +6,7 @@ func describe(_ error: any Error) -> (Int32, String) {
   switch error {
   case let error as SafetensorsError: return (ExitStatus.dataError, error.message)
   case let error as JSONParseError: return (ExitStatus.dataError, error.description)
+  case let error as SyntheticConfigError: return (ExitStatus.usage, error.description)
   default: return (ExitStatus.failure, String(describing: error))
   }
 }
