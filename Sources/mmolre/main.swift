@@ -2,7 +2,7 @@ import Data
 import Foundation
 
 // Every subcommand, in the order `mmolre --help` lists them.
-let commands: [any Command.Type] = []
+let commands: [any Command.Type] = [EncodersCommand.self, MetricsCommand.self]
 
 /// Exit statuses (sysexits.h): usage errors 64, bad input data 65.
 enum ExitStatus {

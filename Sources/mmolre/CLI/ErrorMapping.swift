@@ -1,4 +1,5 @@
 import Data
+import Metrics
 
 /// Exit status and one-line message for an error a command threw. Each library module has its own
 /// error type; this is the one place that maps them to statuses.
@@ -7,6 +8,14 @@ func describe(_ error: any Error) -> (Int32, String) {
   case let error as SafetensorsError: return (ExitStatus.dataError, error.message)
   case let error as JSONParseError: return (ExitStatus.dataError, error.description)
   case let error as SyntheticConfigError: return (ExitStatus.usage, error.description)
+  case let error as EncoderError:
+    switch error.kind {
+    case .unknownEncoder: return (ExitStatus.usage, error.message)
+    case .hashMismatch: return (ExitStatus.dataError, error.message)
+    case .notFetched, .fetchFailed: return (ExitStatus.failure, error.message)
+    }
+  case let error as DataError: return (ExitStatus.dataError, error.message)
+  case let error as MetricsError: return (ExitStatus.dataError, error.message)
   default: return (ExitStatus.failure, String(describing: error))
   }
 }

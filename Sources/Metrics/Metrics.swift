@@ -1,1 +1,0 @@
-// Metrics: MSA and MER metrics with MMSA semantics, pure Swift.

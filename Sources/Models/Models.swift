@@ -1,1 +1,0 @@
-// Models: layers, MMoLRE and the text encoder over Numerics kernels.

@@ -1,1 +1,0 @@
-// Tracker: the SQLite store; the only module that speaks SQL.

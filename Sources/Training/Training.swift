@@ -1,1 +1,0 @@
-// Training: configs, the trainer and checkpoints.
