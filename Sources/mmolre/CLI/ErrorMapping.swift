@@ -9,6 +9,7 @@ func describe(_ error: any Error) -> (Int32, String) {
   case let error as PickleError: return (ExitStatus.dataError, error.message)
   case let error as SafetensorsError: return (ExitStatus.dataError, error.message)
   case let error as JSONParseError: return (ExitStatus.dataError, error.description)
+  case let error as SyntheticConfigError: return (ExitStatus.usage, error.description)
   case let error as EncoderError:
     switch error.kind {
     case .unknownEncoder: return (ExitStatus.usage, error.message)
