@@ -81,7 +81,7 @@ extension Store {
           + "(\(named.map(\.id.short).joined(separator: ", "))); use an id")
     }
     let names = try connection.rows("SELECT DISTINCT name FROM runs") { $0.text(0) }
-    let hint = nearestName(to: text, among: names).map { "; did you mean \($0)?" } ?? ""
+    let hint = didYouMean(text, among: names)
     throw TrackerError(.usage, "no run \(text) in \(path) (an id, an id prefix or a name)\(hint)")
   }
 
