@@ -129,6 +129,12 @@ public final class Store {
     }
   }
 
+  /// Runs many store calls in one write transaction (bulk imports, benchmarks): each call inside
+  /// becomes a savepoint, and nothing is visible to other processes until `body` returns.
+  /// - Warning: the store's write lock is held for all of `body`; other writers wait.
+  @discardableResult
+  public func batch<T>(_ body: () throws -> T) throws -> T { try write(body) }
+
   /// A read transaction: the queries in `body` see one snapshot.
   func read<T>(_ body: () throws -> T) throws -> T { try connection.read(body) }
 

@@ -1,4 +1,5 @@
 import Data
+import Tracker
 
 /// Exit status and one-line message for an error a command threw. Each library module has its own
 /// error type; this is the one place that maps them to statuses.
@@ -6,6 +7,12 @@ func describe(_ error: any Error) -> (Int32, String) {
   switch error {
   case let error as SafetensorsError: return (ExitStatus.dataError, error.message)
   case let error as JSONParseError: return (ExitStatus.dataError, error.description)
+  case let error as TrackerError:
+    switch error.kind {
+    case .usage: return (ExitStatus.usage, error.message)
+    case .data: return (ExitStatus.dataError, error.message)
+    case .state, .sqlite: return (ExitStatus.failure, error.message)
+    }
   default: return (ExitStatus.failure, String(describing: error))
   }
 }
