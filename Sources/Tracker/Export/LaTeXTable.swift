@@ -27,7 +27,7 @@ public struct LaTeXTable: Sendable {
     var lines: [String] = []
     if standalone {
       lines += [
-        "\\documentclass{article}", "\\usepackage[T1]{fontenc}", "\\usepackage{booktabs}", "\\begin{document}", "",
+        "\\documentclass{article}", "\\usepackage{booktabs}", "\\begin{document}", "",
       ]
     }
     lines += [
@@ -85,12 +85,13 @@ public struct LaTeXTable: Sendable {
     var out = ""
     for c in text {
       switch c {
-      case "\\": out += "\\textbackslash{}"
-      case "_", "%", "&", "#", "$", "{", "}": out += "\\" + String(c)
-      case "~": out += "\\textasciitilde{}"
-      case "^": out += "\\textasciicircum{}"
-      case "<": out += "\\textless{}"
-      case ">": out += "\\textgreater{}"
+      case "\\": out += "$\\backslash$"
+      case "$": out += "$\\$$"  // math dollar: the text one needs the TS1 fonts base TeX Live lacks
+      case "_", "%", "&", "#", "{", "}": out += "\\" + String(c)
+      case "~": out += "\\~{}"
+      case "^": out += "\\^{}"
+      case "<": out += "$<$"
+      case ">": out += "$>$"
       case "±": out += "$\\pm$"
       case "↓": out += "$\\downarrow$"
       default: out.append(c)

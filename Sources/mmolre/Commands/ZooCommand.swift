@@ -128,8 +128,11 @@ enum ZooCommand: Command {
       throw UsageError("\(path): cannot read the file")
     }
     let (card, weights) = try ZooArchive.unpack([UInt8](data), origin: path)
+    // The card records its weights' hash, so exporting and importing again gives the same version.
+    var json = card.json
+    if json["weights_sha256"] == nil { json.set("weights_sha256", .string(SHA256.hex(weights))) }
     let store = try StoreAccess.open(arguments, create: true)
-    let version = try store.registerModel(name: card.name, card: card.json, run: nil, weights: weights)
+    let version = try store.registerModel(name: card.name, card: json, run: nil, weights: weights)
     print("registered \(card.name) v\(version) (weights \(SHA256.hex(weights).prefix(16)))")
   }
 }
