@@ -18,7 +18,7 @@ public struct StoreBenchmark {
   public var executable: String
 
   public init(
-    folder: String, runs: Int = 10_000, writers: Int = 4, runsPerWriter: Int = 10, epochSeconds: Double = 2,
+    folder: String, runs: Int = 10_000, writers: Int = 4, runsPerWriter: Int = 50, epochSeconds: Double = 2,
     executable: String
   ) {
     self.folder = folder

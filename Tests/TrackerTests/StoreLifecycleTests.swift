@@ -30,7 +30,7 @@ import Tracker
     #expect(record.status == .finished)
     #expect(record.seed == 1111 && record.experiment == "grid" && record.epochCount == 1)
     #expect(record.environment.gitCommit == "abc" && record.environment.gitDirty == true)
-    #expect(try record.config() == config)
+    #expect(try store.config(run) == config)
     let epochs = try store.epochs(run)
     #expect(epochs.count == 1)
     #expect(epochs[0].train == ["loss": 0.75] && epochs[0].valid["loss"] == 0.5 && epochs[0].valid["MAE"]!.isNaN)

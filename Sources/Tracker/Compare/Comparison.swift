@@ -19,6 +19,77 @@ public struct ComparisonRow: Sendable {
   }
 }
 
+/// Finished runs in columns, as `compare` reads them: each distinct param value is decoded once and
+/// runs refer to it by code, so grouping and confound checks over 10,000 runs compare integers.
+public struct ComparisonData: Sendable {
+  public let runs: [RunID]
+  public let names: [String]
+  public let seeds: [Int]
+  /// Config keys some selected run has.
+  public let paramKeys: [String]
+  /// Distinct param values; `paramCodes[row][key]` indexes it, -1 where the run lacks the key.
+  public let paramValues: [JSONValue]
+  public let paramCodes: [[Int32]]
+  /// The metric columns loaded, and `metrics[row][metric]` (NaN where missing or undefined).
+  public let metricNames: [String]
+  public let metrics: [[Double]]
+
+  public init(
+    runs: [RunID], names: [String], seeds: [Int], paramKeys: [String], paramValues: [JSONValue], paramCodes: [[Int32]],
+    metricNames: [String], metrics: [[Double]]
+  ) {
+    self.runs = runs
+    self.names = names
+    self.seeds = seeds
+    self.paramKeys = paramKeys
+    self.paramValues = paramValues
+    self.paramCodes = paramCodes
+    self.metricNames = metricNames
+    self.metrics = metrics
+  }
+
+  /// Columns from rows (for rows built by hand; the store reads columns directly).
+  public init(rows: [ComparisonRow]) {
+    let keys = Array(Set(rows.flatMap { $0.params.keys })).sorted()
+    let metricNames = Array(Set(rows.flatMap { $0.metrics.keys })).sorted()
+    var values: [JSONValue] = []
+    var codes: [String: Int32] = [:]
+    let paramCodes = rows.map { row in
+      keys.map { key -> Int32 in
+        guard let value = row.params[key] else { return -1 }
+        let text = value.canonical
+        if let code = codes[text] { return code }
+        values.append(value)
+        codes[text] = Int32(values.count - 1)
+        return Int32(values.count - 1)
+      }
+    }
+    self.init(
+      runs: rows.map(\.run), names: rows.map(\.name), seeds: rows.map(\.seed), paramKeys: keys, paramValues: values,
+      paramCodes: paramCodes, metricNames: metricNames,
+      metrics: rows.map { row in metricNames.map { row.metrics[$0] ?? .nan } })
+  }
+
+  public var count: Int { runs.count }
+
+  /// Row `row`'s value of key index `key`, or nil.
+  public func param(_ row: Int, _ key: Int) -> JSONValue? {
+    let code = paramCodes[row][key]
+    return code < 0 ? nil : paramValues[Int(code)]
+  }
+
+  /// Row `row` as a `ComparisonRow`.
+  public func row(_ row: Int) -> ComparisonRow {
+    var params: [String: JSONValue] = [:]
+    for (index, key) in paramKeys.enumerated() { params[key] = param(row, index) }
+    var values: [String: Double] = [:]
+    for (index, metric) in metricNames.enumerated() where !metrics[row][index].isNaN {
+      values[metric] = metrics[row][index]
+    }
+    return ComparisonRow(run: runs[row], name: names[row], seed: seeds[row], params: params, metrics: values)
+  }
+}
+
 /// Mean and spread of one metric in one group.
 public struct MetricSummary: Sendable, Equatable {
   /// Seeds with a finite value.
@@ -68,8 +139,11 @@ public struct Comparison: Sendable {
   public let best: [String: [Int]]
   /// Confounds and other things a reader of the table should know.
   public let warnings: [String]
-  /// Every compared row (for `--per-run` exports).
-  public let rows: [ComparisonRow]
+  /// The compared runs in columns.
+  public let data: ComparisonData
+
+  /// Every compared run as a row (for `--per-run` exports; built on each call).
+  public var rows: [ComparisonRow] { (0..<data.count).map(data.row) }
 
   /// The headline metrics `compare` shows by default, in this order, where the runs have them (a
   /// dataset prefix such as `mosi/` is allowed).

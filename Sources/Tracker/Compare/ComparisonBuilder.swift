@@ -1,49 +1,54 @@
-// ComparisonBuilder: from rows (one per finished run) to a Comparison: choose the grouping keys and
-// metrics, group, summarise per seed, mark the best, test paired differences to the baseline, and
-// warn about keys that also vary inside a group (a confounded comparison).
+// ComparisonBuilder: from columns of finished runs to a Comparison: choose the grouping keys, group,
+// summarise per seed, mark the best, test paired differences to the baseline, and warn about keys that
+// also vary inside a group (a confounded comparison). Params are integer codes here (see
+// ComparisonData), so the work over 10,000 runs x 25 keys is integer comparisons.
 import Data
 
 extension Comparison {
-  /// Builds the table for `request` from `rows`.
-  /// - Throws: `.usage` for an unknown metric or grouping key, or a baseline that names no group.
-  public static func build(rows: [ComparisonRow], request: ComparisonRequest) throws -> Comparison {
-    let allKeys = Set(rows.flatMap { $0.params.keys })
-    let keys = try groupingKeys(rows: rows, request: request, allKeys: allKeys)
-    let metrics = try metricColumns(rows: rows, request: request)
+  /// Builds the table for `request` from `data` (its metric columns in the order to show).
+  /// - Throws: `.usage` for an unknown grouping key or a baseline that names no group.
+  public static func build(data: ComparisonData, request: ComparisonRequest) throws -> Comparison {
+    let keyIndices = try groupingKeys(data: data, request: request)
+    let keys = keyIndices.map { data.paramKeys[$0] }
+    let metricIndices = data.metricNames.indices.filter { m in
+      if case .list = request.metrics { return true }
+      return data.metrics.contains { !$0[m].isNaN }
+    }
+    let metrics = metricIndices.map { data.metricNames[$0] }
 
-    // Group rows by their values of `keys` (canonical JSON, nil for missing).
-    var order: [[String?]] = []
-    var members: [[String?]: [ComparisonRow]] = [:]
-    for row in rows {
-      let signature = keys.map { row.params[$0]?.canonical }
+    // Group rows by their codes of the grouping keys.
+    var order: [[Int32]] = []
+    var members: [[Int32]: [Int]] = [:]
+    for row in 0..<data.count {
+      let signature = keyIndices.map { data.paramCodes[row][$0] }
       if members[signature] == nil { order.append(signature) }
       members[signature, default: []].append(row)
     }
-    let sortedSignatures = order.sorted { a, b in
-      for (x, y) in zip(a, b) where x != y { return precedes(x, y) }
+    let signatures = order.sorted { a, b in
+      for (x, y) in zip(a, b) where x != y { return precedes(x, y, data.paramValues) }
       return false
     }
-    var groups = sortedSignatures.map { signature -> ComparisonGroup in
-      let groupRows = members[signature]!
-      let values = keys.map { key in groupRows.first?.params[key] }
-      let summaries = Dictionary(
-        uniqueKeysWithValues: metrics.compactMap { metric in
-          summary(groupRows, metric).map { (metric, $0) }
-        })
+    let groupRows = signatures.map { members[$0]! }
+    var groups = zip(signatures, groupRows).map { signature, rows -> ComparisonGroup in
+      var summaries: [String: MetricSummary] = [:]
+      for (column, metric) in zip(metricIndices, metrics) {
+        summaries[metric] = summary(rows.map { (data.seeds[$0], data.metrics[$0][column]) })
+      }
       return ComparisonGroup(
-        values: values, runs: groupRows.map(\.run), seeds: Array(Set(groupRows.map(\.seed))).sorted(),
-        summaries: summaries, differences: [:])
+        values: signature.map { $0 < 0 ? nil : data.paramValues[Int($0)] }, runs: rows.map { data.runs[$0] },
+        seeds: Array(Set(rows.map { data.seeds[$0] })).sorted(), summaries: summaries, differences: [:])
     }
 
-    var warnings = confounds(
-      groups: groups, members: sortedSignatures.map { members[$0]! }, keys: keys, allKeys: allKeys)
-    for (index, signature) in sortedSignatures.enumerated() {
-      let seeds = members[signature]!.map(\.seed)
-      let repeated = Set(seeds.filter { seed in seeds.filter { $0 == seed }.count > 1 }).sorted()
+    var warnings = confounds(data: data, groups: groups, groupRows: groupRows, keys: keys, keyIndices: keyIndices)
+    for (group, rows) in zip(groups, groupRows) {
+      var counts: [Int: Int] = [:]
+      for row in rows { counts[data.seeds[row], default: 0] += 1 }
+      let repeated = counts.filter { $0.value > 1 }.keys.sorted()
       if !repeated.isEmpty {
         warnings.append(
-          "group \(labelText(keys, groups[index].values)) has several runs of seed "
-            + "\(repeated.map(String.init).joined(separator: ", ")); their values are averaged per seed")
+          "group \(labelText(keys, group.values)) has several runs of seed "
+            + "\(repeated.prefix(5).map(String.init).joined(separator: ", "))\(repeated.count > 5 ? "..." : ""); "
+            + "their values are averaged per seed")
       }
     }
 
@@ -64,48 +69,55 @@ extension Comparison {
       let means = groups.enumerated().compactMap { i, g in g.summaries[metric].map { (i, $0.mean) } }.filter {
         $0.1.isFinite
       }
-      guard
-        let target = lowerIsBetter(metric) ? means.map(\.1).min() : means.map(\.1).max(), means.count > 1
-      else { continue }
+      guard means.count > 1, let target = lowerIsBetter(metric) ? means.map(\.1).min() : means.map(\.1).max() else {
+        continue
+      }
       best[metric] = means.filter { $0.1 == target }.map(\.0)
     }
     return Comparison(
       split: request.split, keys: keys, metrics: metrics, groups: groups, baseline: baselineIndex, best: best,
-      warnings: warnings, rows: rows)
+      warnings: warnings, data: data)
+  }
+
+  /// Builds the table from rows made by hand.
+  public static func build(rows: [ComparisonRow], request: ComparisonRequest) throws -> Comparison {
+    try build(data: ComparisonData(rows: rows), request: request)
   }
 
   // MARK: - Keys and metrics
 
-  private static func groupingKeys(rows: [ComparisonRow], request: ComparisonRequest, allKeys: Set<String>) throws
-    -> [String]
-  {
+  private static func groupingKeys(data: ComparisonData, request: ComparisonRequest) throws -> [Int] {
     switch request.grouping {
     case .keys(let keys):
-      for key in keys where !allKeys.contains(key) {
-        let hint = didYouMean(key, among: allKeys)
-        throw TrackerError(.usage, "--by: no selected run has the config key \(key)\(hint)")
+      return try keys.map { key in
+        guard let index = data.paramKeys.firstIndex(of: key) else {
+          throw TrackerError(
+            .usage, "--by: no selected run has the config key \(key)\(didYouMean(key, among: data.paramKeys))")
+        }
+        return index
       }
-      return keys
     case .auto:
-      return allKeys.filter { key in
-        !isNonAblationKey(key) && Set(rows.map { $0.params[key]?.canonical }).count > 1
-      }.sorted()
+      return data.paramKeys.indices.filter { key in
+        guard !isNonAblationKey(data.paramKeys[key]), let first = data.paramCodes.first?[key] else { return false }
+        return data.paramCodes.contains { $0[key] != first }
+      }
     }
   }
 
-  private static func metricColumns(rows: [ComparisonRow], request: ComparisonRequest) throws -> [String] {
-    let present = Set(rows.flatMap { $0.metrics.keys })
+  /// The metric columns to load for `request` among those the split has: the list as given, or all,
+  /// or the headline ones; plain names before `dataset/` ones, headline metrics in their order first.
+  static func metricColumns(_ request: ComparisonRequest, available: [String]) throws -> [String] {
     switch request.metrics {
     case .list(let names):
-      for name in names where !present.contains(name) {
-        let hint = didYouMean(name, among: present)
-        throw TrackerError(.usage, "--metrics: no selected run has \(name) in \(request.split)\(hint)")
+      for name in names where !available.contains(name) {
+        throw TrackerError(
+          .usage, "--metrics: no selected run has \(name) in \(request.split)\(didYouMean(name, among: available))")
       }
       return names
     case .all:
-      return present.sorted(by: metricPrecedes)
+      return available.sorted(by: metricPrecedes)
     case .headline:
-      return present.filter { headlineMetrics.contains(baseName($0)) }.sorted(by: metricPrecedes)
+      return available.filter { headlineMetrics.contains(baseName($0)) }.sorted(by: metricPrecedes)
     }
   }
 
@@ -113,7 +125,6 @@ extension Comparison {
     metric.split(separator: "/").last.map(String.init) ?? metric
   }
 
-  /// Plain names before `dataset/` ones, datasets alphabetically, headline metrics in their order first.
   private static func metricPrecedes(_ a: String, _ b: String) -> Bool {
     func key(_ m: String) -> (String, Int, String) {
       let prefix = m.contains("/") ? String(m[..<m.lastIndex(of: "/")!]) : ""
@@ -123,14 +134,13 @@ extension Comparison {
   }
 
   /// Order of grouping values: missing first, then booleans, numbers (numerically), strings, JSON.
-  private static func precedes(_ a: String?, _ b: String?) -> Bool {
-    guard let a else { return b != nil }
-    guard let b else { return false }
-    let x = try? JSONValue(parsing: a)
-    let y = try? JSONValue(parsing: b)
-    func rank(_ v: JSONValue?) -> Int {
+  private static func precedes(_ a: Int32, _ b: Int32, _ values: [JSONValue]) -> Bool {
+    guard a >= 0 else { return b >= 0 }
+    guard b >= 0 else { return false }
+    let (x, y) = (values[Int(a)], values[Int(b)])
+    func rank(_ v: JSONValue) -> Int {
       switch v {
-      case .null, nil: return 0
+      case .null: return 0
       case .bool: return 1
       case .int, .double: return 2
       case .string: return 3
@@ -138,22 +148,21 @@ extension Comparison {
       }
     }
     if rank(x) != rank(y) { return rank(x) < rank(y) }
-    if let p = x?.doubleValue, let q = y?.doubleValue { return p < q }
-    return a < b
+    if let p = x.doubleValue, let q = y.doubleValue { return p < q }
+    return x.canonical < y.canonical
   }
 
   // MARK: - Statistics
 
-  private static func summary(_ rows: [ComparisonRow], _ metric: String) -> MetricSummary? {
+  /// Summary of (seed, value) pairs; runs of one seed are averaged first. nil without a finite value.
+  private static func summary(_ values: [(Int, Double)]) -> MetricSummary? {
     var perSeed: [Int: [Double]] = [:]
-    for row in rows {
-      if let value = row.metrics[metric], value.isFinite { perSeed[row.seed, default: []].append(value) }
-    }
+    for (seed, value) in values where value.isFinite { perSeed[seed, default: []].append(value) }
     guard !perSeed.isEmpty else { return nil }
     let bySeed = perSeed.mapValues(SeedStatistics.mean)
-    let values = bySeed.keys.sorted().map { bySeed[$0]! }
+    let ordered = bySeed.keys.sorted().map { bySeed[$0]! }
     return MetricSummary(
-      n: values.count, mean: SeedStatistics.mean(values), std: SeedStatistics.sampleStandardDeviation(values),
+      n: ordered.count, mean: SeedStatistics.mean(ordered), std: SeedStatistics.sampleStandardDeviation(ordered),
       bySeed: bySeed)
   }
 
@@ -175,14 +184,10 @@ extension Comparison {
 
   private static func findBaseline(
     _ conditions: [(key: String, value: JSONValue)], keys: [String], groups: [ComparisonGroup]
-  )
-    throws -> Int
-  {
+  ) throws -> Int {
     for condition in conditions where !keys.contains(condition.key) {
-      throw TrackerError(
-        .usage,
-        "--baseline: \(condition.key) is not a grouping key (grouping by \(keys.isEmpty ? "nothing" : keys.joined(separator: ", ")))"
-      )
+      let grouping = keys.isEmpty ? "nothing" : keys.joined(separator: ", ")
+      throw TrackerError(.usage, "--baseline: \(condition.key) is not a grouping key (grouping by \(grouping))")
     }
     let matches = groups.indices.filter { i in
       conditions.allSatisfy { condition in
@@ -191,9 +196,9 @@ extension Comparison {
         return value == condition.value || display(value) == display(condition.value)
       }
     }
-    let labels = groups.map { labelText(keys, $0.values) }
     guard matches.count == 1 else {
       let wanted = conditions.map { "\($0.key)=\(display($0.value))" }.joined(separator: ",")
+      let labels = groups.map { labelText(keys, $0.values) }
       throw TrackerError(
         .usage,
         "--baseline \(wanted) matches \(matches.count) groups; the groups are: \(labels.joined(separator: "; "))")
@@ -207,19 +212,20 @@ extension Comparison {
 
   /// Keys outside the grouping that take more than one value inside some group.
   private static func confounds(
-    groups: [ComparisonGroup], members: [[ComparisonRow]], keys: [String], allKeys: Set<String>
-  )
-    -> [String]
-  {
+    data: ComparisonData, groups: [ComparisonGroup], groupRows: [[Int]], keys: [String], keyIndices: [Int]
+  ) -> [String] {
     var warnings: [String] = []
-    for key in allKeys.subtracting(keys).sorted() where !isNonAblationKey(key) {
-      for (index, rows) in members.enumerated() {
-        let values = Set(rows.map { $0.params[key]?.canonical ?? "-" })
-        guard values.count > 1 else { continue }
+    for key in data.paramKeys.indices where !keyIndices.contains(key) && !isNonAblationKey(data.paramKeys[key]) {
+      for (group, rows) in zip(groups, groupRows) {
+        let first = data.paramCodes[rows[0]][key]
+        guard rows.contains(where: { data.paramCodes[$0][key] != first }) else { continue }
+        let values = Set(rows.map { data.paramCodes[$0][key] }).map { code in
+          code < 0 ? "-" : display(data.paramValues[Int(code)])
+        }.sorted()
         warnings.append(
-          "\(key) also differs inside group \(labelText(keys, groups[index].values)) "
-            + "(\(values.sorted().prefix(4).joined(separator: ", "))): a confounded comparison; add it to --by "
-            + "or narrow --where")
+          "\(data.paramKeys[key]) also differs inside group \(labelText(keys, group.values)) "
+            + "(\(values.prefix(4).joined(separator: ", "))\(values.count > 4 ? ", ..." : "")): a confounded comparison; "
+            + "add it to --by or narrow --where")
         break
       }
     }

@@ -56,7 +56,7 @@ public enum RunFormatter {
   /// `epochTable`), results per split, thresholds, checkpoints, fingerprints.
   public static func detail(_ store: Store, _ run: RunRecord, epochTable: Bool, digits: Int = 4) throws -> String {
     var out = header(run)
-    out += "\nconfig:\n" + (try run.config().pretty) + "\n"
+    out += "\nconfig:\n" + (try store.config(run.id).pretty) + "\n"
     let epochs = try store.epochs(run.id)
     if !epochs.isEmpty {
       out += "\nepochs (\(epochs.count)):\n" + curves(epochs, best: run.bestEpoch, digits: digits).plain()
@@ -196,7 +196,7 @@ public enum RunFormatter {
     func numbers(_ map: [String: Double]) -> JSONValue {
       .object(map.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value.isFinite ? .double($0.value) : .null) })
     }
-    pairs.append(("config", try run.config()))
+    pairs.append(("config", try store.config(run.id)))
     pairs.append(
       (
         "epochs",

@@ -17,8 +17,7 @@ struct FilterCompiler {
     "seed": "runs.seed", "host": "runs.host", "pid": "runs.pid", "note": "runs.note", "error": "runs.error",
     "git_commit": "runs.git_commit", "git_dirty": "runs.git_dirty", "openblas_core": "runs.openblas_core",
     "threads": "runs.threads", "best_epoch": "runs.best_epoch", "train_seconds": "runs.train_seconds",
-    "parameters": "runs.parameter_count", "config_sha256": "runs.config_sha256",
-    "epochs": "(SELECT count(*) FROM epochs WHERE run = runs.id)",
+    "parameters": "runs.parameter_count", "epochs": "runs.epochs",
     "started": "runs.started_at", "finished": "runs.finished_at",
   ]
   static var runFields: [String] { (Array(runColumns.keys) + ["tag"]).sorted() }

@@ -76,10 +76,17 @@ public final class Store {
     // Check first, while nothing has been written: a refused store stays byte for byte as it was.
     let migrator = Migrator(migrations: migrations)
     let plan = try migrator.inspect(connection)
-    try connection.execute(script: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+    try connection.execute(script: Self.pragmas)
     backupPath = try migrator.apply(plan, to: connection)
     if reap { try reapDeadRuns() }
   }
+
+  /// Per-connection settings. cache_size: 32 MiB of pages, so a comparison over 10,000 runs reads each
+  /// page once; mmap_size: reads map the file instead of copying pages through read(2).
+  static let pragmas = """
+    PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+    PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456;
+    """
 
   // MARK: - Names
 

@@ -16,7 +16,7 @@ enum BenchCommand: Command {
   static let options: [OptionSpec] = [
     .value("runs", "N", "runs in the large store (default 10000)"),
     .value("writers", "N", "concurrent writer processes (default 4)"),
-    .value("runs-per-writer", "N", "runs each writer logs (default 10)"),
+    .value("runs-per-writer", "N", "runs each writer logs (default 50)"),
     .value("epoch-seconds", "S", "the cpu preset's epoch time to compare with (default 2)"),
     .value("folder", "DIR", "where the temporary stores go (default a temporary folder)"),
   ]
@@ -33,7 +33,7 @@ enum BenchCommand: Command {
     }
     let benchmark = StoreBenchmark(
       folder: folder, runs: try arguments.int("runs") ?? 10_000, writers: try arguments.int("writers") ?? 4,
-      runsPerWriter: try arguments.int("runs-per-writer") ?? 10, epochSeconds: seconds ?? 2,
+      runsPerWriter: try arguments.int("runs-per-writer") ?? 50, epochSeconds: seconds ?? 2,
       executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path)
     let report = try benchmark.run { printError($0) }
     if arguments.value("folder") == nil { try? FileManager.default.removeItem(atPath: folder) }
