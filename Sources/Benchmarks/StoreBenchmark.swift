@@ -113,10 +113,10 @@ public struct StoreBenchmark {
       let run = try store.createRun(name: "e\(index)", seed: 1, config: config, cellKey: config.canonical)
       for epoch in 1...workload.epochs {
         let start = DispatchTime.now().uptimeNanoseconds
-        try workload.logEpoch(store, run, index: index, epoch: epoch)
+        try workload.logEpoch(store, run, index: index, seed: 1, epoch: epoch)
         times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
       }
-      try workload.finish(store, run, index: index)
+      try workload.finish(store, run, index: index, seed: 1)
     }
     times.sort()
     return (times[times.count / 2], times.reduce(0, +) / Double(times.count), times[times.count * 95 / 100])

@@ -81,20 +81,21 @@ public struct StoreWorkload: Sendable {
       cellKey: config.canonical, environment: RunEnvironment(threads: 1))
     created(run)
     for epoch in 1...epochs {
-      try logEpoch(store, run, index: index, epoch: epoch)
+      try logEpoch(store, run, index: index, seed: seed, epoch: epoch)
       if pauseSeconds > 0 { Thread.sleep(forTimeInterval: pauseSeconds) }
     }
-    try finish(store, run, index: index)
+    try finish(store, run, index: index, seed: seed)
     return run
   }
 
   /// Logs epoch `epoch` of run `index` (with a fake checkpoint when `checkpointBytes` > 0).
-  public func logEpoch(_ store: Store, _ run: RunID, index: Int, epoch: Int) throws {
+  public func logEpoch(_ store: Store, _ run: RunID, index: Int, seed: Int, epoch: Int) throws {
     let decay = 1 / Double(epoch)
+    let source = index &+ 7919 &* seed
     let train = Dictionary(
-      uniqueKeysWithValues: Self.trainMetrics.enumerated().map { ($1, decay + Self.noise(index, $0)) })
+      uniqueKeysWithValues: Self.trainMetrics.enumerated().map { ($1, decay + Self.noise(source, $0)) })
     let valid = Dictionary(
-      uniqueKeysWithValues: Self.validMetrics.enumerated().map { ($1, decay + Self.noise(index, 100 + $0)) })
+      uniqueKeysWithValues: Self.validMetrics.enumerated().map { ($1, decay + Self.noise(source, 100 + $0)) })
     let checkpoint =
       checkpointBytes > 0
       ? CheckpointPayload(weights: [UInt8](repeating: UInt8(truncatingIfNeeded: epoch), count: checkpointBytes)) : nil
@@ -103,9 +104,10 @@ public struct StoreWorkload: Sendable {
   }
 
   /// Finishes run `index` with its 20 test metrics (accuracy-like values in [0.6, 0.9]).
-  public func finish(_ store: Store, _ run: RunID, index: Int) throws {
+  public func finish(_ store: Store, _ run: RunID, index: Int, seed: Int) throws {
+    let source = index &+ 7919 &* seed
     let test = Dictionary(
-      uniqueKeysWithValues: Self.finalMetrics.enumerated().map { ($1, 0.6 + 0.3 * Self.noise(index, 200 + $0)) })
+      uniqueKeysWithValues: Self.finalMetrics.enumerated().map { ($1, 0.6 + 0.3 * Self.noise(source, 200 + $0)) })
     try store.finishRun(
       run, results: ["test": test], bestEpoch: epochs, trainSeconds: 2 * Double(epochs), parameterCount: 90_000)
   }

@@ -116,7 +116,7 @@ enum SVGChart {
     let (yTicks, y) = yScale(lows.min()! - 0.15 * max(spread, 1e-9), highs.max()! + 0.05 * max(spread, 1e-9))
     var svg = frame(title: title, yLabel: yLabel, yTicks: yTicks, y: y, xLabel: xLabel)
     let slot = (width - margin.left - margin.right) / Double(bars.count)
-    let base = y(yTicks.first ?? 0)
+    let base = height - margin.bottom  // bars rise from the bottom of the plot, the y range's minimum
     for (index, bar) in bars.enumerated() where bar.value.isFinite {
       let left = margin.left + slot * (Double(index) + 0.2)
       let top = y(bar.value)

@@ -9,7 +9,7 @@ enum StoreWriterCommand: Command {
   static let summary = "(hidden) write synthetic runs into a store, for tests and benchmarks"
   static let help = """
     Usage: mmolre _store-writer --store PATH [--runs N] [--epochs N] [--first-index I]
-                                [--checkpoint-bytes B] [--pause-ms MS]
+                                [--checkpoint-bytes B] [--pause-ms MS] [--seed S]
 
     Writes N runs of the store benchmark's workload (25 params, epochs of 20 metrics, 20 final
     metrics), printing each run id when created; with --checkpoint-bytes every epoch also stores a
@@ -22,6 +22,7 @@ enum StoreWriterCommand: Command {
     .value("first-index", "I", "workload index of the first run (default 0)"),
     .value("checkpoint-bytes", "B", "size of the latest checkpoint stored with each epoch (default 0: none)"),
     .value("pause-ms", "MS", "sleep after each epoch (default 0)"),
+    .value("seed", "S", "the runs' seed (default 1111)"),
   ]
 
   static func run(_ arguments: Arguments) throws {
@@ -30,8 +31,9 @@ enum StoreWriterCommand: Command {
       pauseSeconds: Double(try arguments.int("pause-ms") ?? 0) / 1000)
     let store = try StoreAccess.open(arguments, create: true)
     let first = try arguments.int("first-index") ?? 0
+    let seed = try arguments.int("seed") ?? 1111
     for index in first..<(first + (try arguments.int("runs") ?? 1)) {
-      try workload.write(to: store, index: index, seed: 1111, experiment: "writers") { run in
+      try workload.write(to: store, index: index, seed: seed, experiment: "writers") { run in
         // Unbuffered, so a parent reading the pipe sees the id before the first epoch.
         FileHandle.standardOutput.write(Data((run.uid + "\n").utf8))
       }
