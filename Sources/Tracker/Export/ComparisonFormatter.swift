@@ -98,7 +98,7 @@ public struct ComparisonFormatter: Sendable {
     let valueStart = table.rightAligned.min() ?? table.header.count
     let header = ["metric"] + labels
     let rows = (valueStart..<table.header.count).map { column in
-      [table.header[column]] + table.rows.map { $0[column].trimmingCharacters(in: .whitespaces) }
+      [table.header[column]] + table.rows.map { $0[column] }
     }
     return TextTable(header: header, rows: rows, rightAligned: Set(1..<header.count))
   }

@@ -3,13 +3,15 @@ import Data
 import Foundation
 
 public enum RunFormatter {
-  /// `yyyy-MM-dd HH:mm` in local time.
+  /// `yyyy-MM-dd HH:mm` in local time (localtime_r: a DateFormatter per row made long listings slow).
   static func date(_ date: Date?) -> String {
     guard let date else { return "-" }
-    let formatter = DateFormatter()
-    formatter.locale = Locale(identifier: "en_US_POSIX")
-    formatter.dateFormat = "yyyy-MM-dd HH:mm"
-    return formatter.string(from: date)
+    var seconds = time_t(date.timeIntervalSince1970)
+    var parts = tm()
+    localtime_r(&seconds, &parts)
+    return String(
+      format: "%04d-%02d-%02d %02d:%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday, parts.tm_hour,
+      parts.tm_min)
   }
 
   /// The `runs` table: id, name, experiment, status, seed, epochs, best, started, time, tags.

@@ -84,7 +84,8 @@ extension Store {
     throw TrackerError(.usage, "no run \(text) in \(path) (an id, an id prefix or a name)\(hint)")
   }
 
-  /// Runs matching a `--where` expression (nil: all), oldest first, optionally only of `status`.
+  /// Runs matching a `--where` expression (nil: all), oldest first, optionally only of `status`;
+  /// with `limit`, the newest `limit` of them (still oldest first).
   /// - Throws: `.usage` for a bad expression (with the expression and a caret at the problem).
   public func runs(where expression: String? = nil, status: RunStatus? = nil, limit: Int? = nil) throws -> [RunRecord] {
     try read {
@@ -93,7 +94,8 @@ extension Store {
         sql = "(\(sql)) AND runs.status = ?"
         values.append(.text(status.rawValue))
       }
-      return try runRecords(whereSQL: sql, values, limit: limit)
+      guard let limit else { return try runRecords(whereSQL: sql, values) }
+      return try runRecords(whereSQL: sql, values, order: "runs.started_at DESC, runs.id DESC", limit: limit).reversed()
     }
   }
 

@@ -25,7 +25,7 @@ enum RunsCommand: Command {
   static let options: [OptionSpec] = [
     .value("where", "EXPR", "only runs matching EXPR"),
     .value("status", "STATUS", "only runs with this status (running, finished, failed, killed)"),
-    .value("limit", "N", "at most N runs"),
+    .value("limit", "N", "only the newest N runs"),
     .flag("json", "JSON lines, one object per run"),
     StoreAccess.option,
   ]
