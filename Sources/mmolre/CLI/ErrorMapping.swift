@@ -1,5 +1,7 @@
 import Data
 import Metrics
+import Tracker
+import Training
 
 /// Exit status and one-line message for an error a command threw. Each library module has its own
 /// error type; this is the one place that maps them to statuses.
@@ -16,8 +18,14 @@ func describe(_ error: any Error) -> (Int32, String) {
     case .hashMismatch: return (ExitStatus.dataError, error.message)
     case .notFetched, .fetchFailed: return (ExitStatus.failure, error.message)
     }
-  case let error as DataError: return (ExitStatus.dataError, error.message)
   case let error as MetricsError: return (ExitStatus.dataError, error.message)
+  case let error as TrackerError:
+    switch error.kind {
+    case .usage: return (ExitStatus.usage, error.message)
+    case .data: return (ExitStatus.dataError, error.message)
+    case .state, .sqlite: return (ExitStatus.failure, error.message)
+    }
+  case let error as ConfigError: return (ExitStatus.usage, error.message)
   default: return (ExitStatus.failure, String(describing: error))
   }
 }
