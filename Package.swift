@@ -4,6 +4,11 @@
 //   Numerics -> Models ; Data ; Metrics ; Tracker (SQL only here) ; Training -> mmolre (CLI only).
 import PackageDescription
 
+// The models are generic over Float and Double and live in another module than the trainer that picks
+// Float; cross-module optimisation lets the compiler specialise them there (without it a training step
+// runs about 8x slower through generic witness tables; BENCHMARKS.md).
+let optimized: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+
 let package = Package(
   name: "mmolre",
   products: [
@@ -17,15 +22,19 @@ let package = Package(
     .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
     .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", providers: [.apt(["libhdf5-dev"])]),
 
-    .target(name: "Numerics", dependencies: ["CBLAS"]),
-    .target(name: "Data", dependencies: ["Numerics", "CHDF5"]),
-    .target(name: "Metrics"),
-    .target(name: "Models", dependencies: ["Numerics", "Data"]),
-    .target(name: "Tracker", dependencies: ["CSQLite", "Data", "Metrics"]),
-    .target(name: "Training", dependencies: ["Numerics", "Data", "Metrics", "Models", "Tracker"]),
-    .target(name: "Benchmarks", dependencies: ["Numerics", "Data", "Metrics", "Models", "Tracker", "Training"]),
+    .target(name: "Numerics", dependencies: ["CBLAS"], swiftSettings: optimized),
+    .target(name: "Data", dependencies: ["Numerics", "CHDF5"], swiftSettings: optimized),
+    .target(name: "Metrics", swiftSettings: optimized),
+    .target(name: "Models", dependencies: ["Numerics", "Data"], swiftSettings: optimized),
+    .target(name: "Tracker", dependencies: ["CSQLite", "Data", "Metrics"], swiftSettings: optimized),
+    .target(
+      name: "Training", dependencies: ["Numerics", "Data", "Metrics", "Models", "Tracker"], swiftSettings: optimized),
+    .target(
+      name: "Benchmarks", dependencies: ["Numerics", "Data", "Metrics", "Models", "Tracker", "Training"],
+      swiftSettings: optimized),
     .executableTarget(
-      name: "mmolre", dependencies: ["Numerics", "Data", "Metrics", "Models", "Tracker", "Training", "Benchmarks"]),
+      name: "mmolre", dependencies: ["Numerics", "Data", "Metrics", "Models", "Tracker", "Training", "Benchmarks"],
+      swiftSettings: optimized),
 
     .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
     // Fixtures are read in place through #filePath, so they are not resources.

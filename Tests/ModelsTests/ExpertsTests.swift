@@ -7,27 +7,30 @@ import Testing
   @Test(arguments: [ModelConfig.Activation.none, .relu, .gelu])
   func fusedEqualsLoop(_ activation: ModelConfig.Activation) {
     let (b, t, d) = (3, 5, 6)
+    let storage = SegmentStorage()
+    storage.set(lengths: [5, 2, 4])
+    let segments = storage.segments
     let params = ParameterSet<Double>()
     let experts = LowRankExperts(params, "shared", dModel: d, ranks: [2, 3, 4], activation: activation)
     params.allocate()
     var rng = RandomStream(seed: 3, stream: 1)
     experts.initialize(params, rng: &rng)
-    let x = (0..<(b * t * d)).map { _ in rng.nextNormal() }
+    let x = (0..<(11 * d)).map { _ in rng.nextNormal() }
     var gates = [Double](repeating: 0, count: b * 3)
     let logits = (0..<(b * 3)).map { _ in rng.nextNormal() }
     softmaxForward(&gates, logits, rows: b, columns: 3)
-    let dout = (0..<(b * t * d)).map { _ in rng.nextNormal() }
+    let dout = (0..<(11 * d)).map { _ in rng.nextNormal() }
 
     let ctx = Context(params: params, training: true)
     // Fused: project once, combine with the gates.
     params.zeroGradients()
-    let hidden = experts.project(x, batch: b, steps: t, ctx)
+    let hidden = experts.project(x, segments: segments, ctx)
     let fusedOut = experts.combine(
-      hidden: hidden, sharedHidden: false, gates: gates, streams: 1, batch: b, steps: t, ctx)
-    let fused = Array(UnsafeBufferPointer(start: fusedOut, count: b * t * d))
-    var dxFused = [Double](repeating: 0, count: b * t * d)
+      hidden: hidden, sharedHidden: false, gates: gates, streams: 1, segments: segments, ctx)
+    let fused = Array(UnsafeBufferPointer(start: fusedOut, count: 11 * d))
+    var dxFused = [Double](repeating: 0, count: 11 * d)
     var dgFused = [Double](repeating: 0, count: b * 3)
-    let dHidden = ctx.arena.zeroed(b * t * experts.totalRank)
+    let dHidden = ctx.arena.zeroed(11 * experts.totalRank)
     experts.combineBackward(dout, ctx, dHidden: dHidden, dGates: &dgFused)
     experts.projectBackward(dHidden, ctx, dx: &dxFused)
     let gradFused = Array(params.gradients)
@@ -35,9 +38,9 @@ import Testing
     // Loop.
     params.zeroGradients()
     let loop = LoopExperts(experts)
-    let loopOut = loop.forward(x, gates: gates, batch: b, steps: t, ctx)
-    let looped = Array(UnsafeBufferPointer(start: loopOut, count: b * t * d))
-    var dxLoop = [Double](repeating: 0, count: b * t * d)
+    let loopOut = loop.forward(x, gates: gates, segments: segments, ctx)
+    let looped = Array(UnsafeBufferPointer(start: loopOut, count: 11 * d))
+    var dxLoop = [Double](repeating: 0, count: 11 * d)
     var dgLoop = [Double](repeating: 0, count: b * 3)
     loop.backward(dout, ctx, dx: &dxLoop, dGates: &dgLoop)
     let gradLoop = Array(params.gradients)

@@ -1,3 +1,4 @@
+import Foundation
 import Numerics
 import Testing
 
@@ -26,45 +27,52 @@ import Testing
   }
 
   @Test func conv3EqualsDirectLoopAndGradients() {
-    let (b, t, d, r) = (2, 5, 3, 4)
-    let x = randomValues(b * t * d, seed: 4)
+    // Three sequences of 5, 1 and 3 steps packed into 9 rows, as a padded [3, 5, D] batch would hold them.
+    let lengths = [5, 1, 3]
+    let storage = SegmentStorage()
+    storage.set(lengths: lengths)
+    let segments = storage.segments
+    let (rows, d, r) = (9, 3, 4)
+    let x = randomValues(rows * d, seed: 4)
     let w = randomValues(r * d * 3, seed: 5)
     let bias = randomValues(r, seed: 6)
     func forward(_ x: [Double], _ w: [Double], _ bias: [Double]) -> [Double] {
-      var out = [Double](repeating: 0, count: b * t * r)
-      var cols = [Double](repeating: 0, count: b * t * 3 * d)
-      conv3Forward(&out, cols: &cols, x, w, bias, batch: b, steps: t, inputs: d, outputs: r)
+      var out = [Double](repeating: 0, count: rows * r)
+      var cols = [Double](repeating: 0, count: rows * 3 * d)
+      conv3Forward(&out, cols: &cols, x, w, bias, segments: segments, inputs: d, outputs: r)
       return out
     }
-    // The loop form of torch.nn.Conv1d(d, r, 3, padding=1) on [B, T, D] data.
-    var direct = [Double](repeating: 0, count: b * t * r)
-    for s in 0..<b {
-      for step in 0..<t {
+    // The loop form of torch.nn.Conv1d(d, r, 3, padding=1) on each sequence alone.
+    var direct = [Double](repeating: 0, count: rows * r)
+    var start = 0
+    for length in lengths {
+      for step in 0..<length {
         for o in 0..<r {
           var acc = bias[o]
           for c in 0..<d {
-            for k in 0..<3 where (0..<t).contains(step + k - 1) {
-              acc += w[(o * d + c) * 3 + k] * x[(s * t + step + k - 1) * d + c]
+            for k in 0..<3 where (0..<length).contains(step + k - 1) {
+              acc += w[(o * d + c) * 3 + k] * x[(start + step + k - 1) * d + c]
             }
           }
-          direct[(s * t + step) * r + o] = acc
+          direct[(start + step) * r + o] = acc
         }
       }
+      start += length
     }
     let fused = forward(x, w, bias)
     #expect(zip(fused, direct).allSatisfy { abs($0 - $1) < 1e-12 })
     check.check(
-      "conv3", inputs: [x, w, bias], outputs: b * t * r, forward: { forward($0[0], $0[1], $0[2]) },
+      "conv3", inputs: [x, w, bias], outputs: rows * r, forward: { forward($0[0], $0[1], $0[2]) },
       backward: { inputs, g in
-        var cols = [Double](repeating: 0, count: b * t * 3 * d)
-        var out = [Double](repeating: 0, count: b * t * r)
-        conv3Forward(&out, cols: &cols, inputs[0], inputs[1], inputs[2], batch: b, steps: t, inputs: d, outputs: r)
+        var cols = [Double](repeating: 0, count: rows * 3 * d)
+        var out = [Double](repeating: 0, count: rows * r)
+        conv3Forward(&out, cols: &cols, inputs[0], inputs[1], inputs[2], segments: segments, inputs: d, outputs: r)
         var dx = [Double](repeating: 0, count: x.count)
         var dcols = cols
         var dw = [Double](repeating: 0, count: w.count)
         var db = [Double](repeating: 0, count: r)
         conv3Backward(
-          dx: &dx, dcols: &dcols, dweight: &dw, dbias: &db, dout: g, cols: cols, weight: inputs[1], batch: b, steps: t,
+          dx: &dx, dcols: &dcols, dweight: &dw, dbias: &db, dout: g, cols: cols, weight: inputs[1], segments: segments,
           inputs: d, outputs: r)
         return [dx, dw, db]
       })
@@ -131,70 +139,80 @@ import Testing
       })
   }
 
-  @Test func maskedMeanIncludingAnEmptySequence() {
-    let (b, t, c) = (3, 4, 2)
-    let mask: [Double] = [1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1]
+  @Test func segmentMeanIncludingAnEmptySequence() {
+    let storage = SegmentStorage()
+    storage.set(lengths: [2, 0, 4])
+    let segments = storage.segments
+    let c = 2
     check.check(
-      "masked mean", inputs: [randomValues(b * t * c, seed: 12)], outputs: b * c,
+      "segment mean", inputs: [randomValues(6 * c, seed: 12)], outputs: 3 * c,
       forward: { v in
-        [Double](repeating: 0, count: b * c).withCopy {
-          maskedMeanForward($0, v[0], mask: mask, batch: b, steps: t, channels: c)
-        }
+        [Double](repeating: 0, count: 3 * c).withCopy { segmentMeanForward($0, v[0], segments: segments, channels: c) }
       },
       backward: { _, g in
         [
-          [Double](repeating: 0, count: b * t * c).withCopy {
-            maskedMeanBackward(dx: $0, dout: g, mask: mask, batch: b, steps: t, channels: c)
+          [Double](repeating: 0, count: 6 * c).withCopy {
+            segmentMeanBackward(dx: $0, dout: g, segments: segments, channels: c)
           }
         ]
       })
-    let x = (0..<(b * t * c)).map(Double.init)
-    let y = [Double](repeating: 0, count: b * c).withCopy {
-      maskedMeanForward($0, x, mask: mask, batch: b, steps: t, channels: c)
-    }
-    #expect(y == [1, 2, 0, 0, 19, 20])
+    let x = (0..<(6 * c)).map(Double.init)
+    let y = [Double](repeating: 0, count: 3 * c).withCopy { segmentMeanForward($0, x, segments: segments, channels: c) }
+    // rows (0,1) and (2,3) average to (1, 2); the empty sequence gives zeros; rows 4..11 in pairs average to (7, 8)
+    #expect(y == [1, 2, 0, 0, 7, 8])
   }
 
-  @Test func attentionWithPaddingAnEmptyKeySetAndDropout() {
-    let shape = AttentionShape(batch: 3, queries: 3, keys: 4, heads: 2, headDim: 3)
+  @Test func attentionOverPackedSequencesEqualsPaddedMaskedAttention() {
+    let shape = AttentionShape(heads: 2, headDim: 3)
     let d = shape.width
-    // Sample 1 has no valid key: the reference unmasks its first key.
-    let raw: [Double] = [1, 1, 1, 0, 0, 0, 0, 0, 1, 0, 1, 1]
-    let mask = [Double](repeating: 0, count: 12).withCopy { safeKeyMask($0, raw, batch: 3, steps: 4) }
-    #expect(mask == [1, 1, 1, 0, 1, 0, 0, 0, 1, 0, 1, 1])
+    let queryStorage = SegmentStorage()
+    queryStorage.set(lengths: [3, 1, 2])
+    let keyStorage = SegmentStorage()
+    keyStorage.set(lengths: [2, 4, 1])
+    let (queries, keys) = (queryStorage.segments, keyStorage.segments)
+    let count = shape.probabilityCount(queries: queries, keys: keys)
     var rng = RandomStream(seed: 5, stream: 1)
-    let scales = [Double](repeating: 0, count: shape.probabilityCount).withCopy {
-      dropoutMask($0, count: shape.probabilityCount, p: 0.3, rng: &rng)
+    let scales = [Double](repeating: 0, count: count).withCopy { dropoutMask($0, count: count, p: 0.3, rng: &rng) }
+    let (q, k, v) = (randomValues(6 * d, seed: 13), randomValues(7 * d, seed: 14), randomValues(7 * d, seed: 15))
+    // Sequence 1 by hand: one query against four keys, per head softmax(q k^T / sqrt 3) v.
+    var out = [Double](repeating: 0, count: 6 * d)
+    var probs = [Double](repeating: 0, count: count)
+    attentionForward(&out, probs: &probs, q: q, k: k, v: v, queries: queries, keys: keys, shape: shape)
+    for h in 0..<2 {
+      let scores = (2..<6).map { key in
+        (0..<3).reduce(0.0) { $0 + q[3 * d + h * 3 + $1] * k[key * d + h * 3 + $1] } / 3.0.squareRoot()
+      }
+      let e = scores.map { Foundation.exp($0 - scores.max()!) }
+      let p = e.map { $0 / e.reduce(0, +) }
+      for j in 0..<3 {
+        let expected = (0..<4).reduce(0.0) { $0 + p[$1] * v[(2 + $1) * d + h * 3 + j] }
+        #expect(abs(out[3 * d + h * 3 + j] - expected) < 1e-12)
+      }
     }
     for dropout in [false, true] {
       func run(_ x: [[Double]]) -> ([Double], [Double], [Double]) {
-        var out = [Double](repeating: 0, count: 3 * 3 * d)
-        var probs = [Double](repeating: 0, count: shape.probabilityCount)
+        var out = [Double](repeating: 0, count: 6 * d)
+        var probs = [Double](repeating: 0, count: count)
         var dropped = probs
         dropped.withUnsafeMutableBufferPointer { droppedBuffer in
           attentionForward(
-            &out, probs: &probs, q: x[0], k: x[1], v: x[2], keyMask: mask, shape: shape,
+            &out, probs: &probs, q: x[0], k: x[1], v: x[2], queries: queries, keys: keys, shape: shape,
             dropoutScale: dropout ? scales : nil, dropped: dropout ? droppedBuffer.baseAddress : nil)
         }
         return (out, probs, dropped)
       }
       check.check(
-        "attention (dropout \(dropout))",
-        inputs: [
-          randomValues(3 * 3 * d, seed: 13), randomValues(3 * 4 * d, seed: 14), randomValues(3 * 4 * d, seed: 15),
-        ],
-        outputs: 3 * 3 * d, forward: { run($0).0 },
+        "attention (dropout \(dropout))", inputs: [q, k, v], outputs: 6 * d, forward: { run($0).0 },
         backward: { x, g in
           let (_, probs, dropped) = run(x)
           var (dq, dk, dv) = (
             [Double](repeating: 0, count: x[0].count), [Double](repeating: 0, count: x[1].count),
             [Double](repeating: 0, count: x[2].count)
           )
-          var scratch = [Double](repeating: 0, count: 12)
+          var scratch = [Double](repeating: 0, count: shape.largestBlock(queries: queries, keys: keys))
           attentionBackward(
-            dq: &dq, dk: &dk, dv: &dv, dout: g, probs: probs, q: x[0], k: x[1], v: x[2], shape: shape,
-            scratch: &scratch,
-            dropoutScale: dropout ? scales : nil, dropped: dropout ? dropped : nil)
+            dq: &dq, dk: &dk, dv: &dv, dout: g, probs: probs, q: x[0], k: x[1], v: x[2], queries: queries, keys: keys,
+            shape: shape, scratch: &scratch, dropoutScale: dropout ? scales : nil, dropped: dropout ? dropped : nil)
           return [dq, dk, dv]
         })
     }

@@ -1,6 +1,7 @@
-// A padded mini-batch: per modality features [B, T, D] (zero on padding) and a mask [B, T]
-// (1 = real step); labels with a mask per task (reference: mmolre.data.dataset.Batch and collate).
-// An empty sequence keeps one all-zero masked step, so pooling stays defined.
+// A mini-batch with the sequences of each modality packed row after row (no padding): modality m
+// holds `features[m]` [rows_m, D_m] and `segments(m)` says which rows belong to which sample; labels
+// come with a mask per task (reference: mmolre.data.dataset.Batch and collate, which padded and
+// masked instead; the valid rows are the same). A sample with an empty sequence owns no rows.
 import Data
 import Numerics
 
@@ -8,10 +9,9 @@ public final class Batch<T: Scalar> {
   public let modalities: [String]
   public let featureDims: [Int]
   public private(set) var size = 0
-  /// Padded steps per modality.
-  public private(set) var steps: [Int]
+  /// Packed features per modality, [rows_m, D_m].
   public private(set) var features: [UnsafeMutablePointer<T>]
-  public private(set) var masks: [UnsafeMutablePointer<T>]
+  let segmentStorage: [SegmentStorage]
   /// [B] sentiment, 0 where missing; `sentimentMask` 1 where present.
   public private(set) var sentiment: UnsafeMutablePointer<T>
   public private(set) var sentimentMask: UnsafeMutablePointer<T>
@@ -25,10 +25,9 @@ public final class Batch<T: Scalar> {
   public init(modalities: [String], featureDims: [Int]) {
     self.modalities = modalities
     self.featureDims = featureDims
-    steps = Array(repeating: 0, count: modalities.count)
+    segmentStorage = modalities.map { _ in SegmentStorage() }
     let placeholder = UnsafeMutablePointer<T>.allocate(capacity: 1)
     features = Array(repeating: placeholder, count: modalities.count)
-    masks = features
     sentiment = placeholder
     sentimentMask = placeholder
     emotions = placeholder
@@ -40,6 +39,9 @@ public final class Batch<T: Scalar> {
   private let placeholder: UnsafeMutablePointer<T>
   deinit { placeholder.deallocate() }
 
+  /// Which rows of modality `m` belong to which sample.
+  public func segments(_ m: Int) -> Segments { segmentStorage[m].segments }
+
   /// Fills the batch with dataset rows `indices` in buffers from `arena` (valid until its reset).
   public func fill(from dataset: MultimodalDataset, rows indices: ArraySlice<Int>, arena: Arena<T>) {
     let b = indices.count
@@ -49,22 +51,19 @@ public final class Batch<T: Scalar> {
     for (m, name) in modalities.enumerated() {
       let sequences = dataset.features[name]!
       let dim = featureDims[m]
-      var longest = 1
-      for i in indices { longest = max(longest, sequences.length(i)) }
-      steps[m] = longest
-      let x = arena.zeroed(b * longest * dim)
-      let mask = arena.zeroed(b * longest)
+      let storage = segmentStorage[m]
+      storage.set(lengths: indices.lazy.map { sequences.length($0) })
+      let x = arena.take(max(storage.segments.rows, 1) * dim)
       sequences.values.withUnsafeBufferPointer { values in
-        for (slot, i) in indices.enumerated() {
-          let length = sequences.length(i)
+        var target = x
+        for i in indices {
+          let count = sequences.length(i) * dim
           let source = values.baseAddress! + sequences.offsets[i] * dim
-          let target = x + slot * longest * dim
-          for j in 0..<(length * dim) { target[j] = T(source[j]) }
-          for step in 0..<length { mask[slot * longest + step] = 1 }
+          for j in 0..<count { target[j] = T(source[j]) }
+          target += count
         }
       }
       features[m] = x
-      masks[m] = mask
     }
     fillLabels(count: b, arena: arena) { slot, j in
       let i = indices[indices.startIndex + slot]
@@ -72,21 +71,25 @@ public final class Batch<T: Scalar> {
     }
   }
 
-  /// Fills the batch from raw arrays (tests, golden files, prediction on new text).
-  /// `features[m]` is [B, steps[m], D_m] and `masks[m]` [B, steps[m]].
+  /// Fills the batch from padded arrays (tests, golden files): `features[m]` is [B, steps[m], D_m]
+  /// and `masks[m]` [B, steps[m]] with the valid steps first.
   public func fill(
     size b: Int, steps: [Int], features: [[T]], masks: [[T]], sentiment: [Double], emotions: [Double], arena: Arena<T>
   ) {
     size = b
     rows = Array(0..<b)
     for m in modalities.indices {
-      self.steps[m] = steps[m]
-      let x = arena.take(b * steps[m] * featureDims[m])
-      x.update(from: features[m], count: b * steps[m] * featureDims[m])
-      let mask = arena.take(b * steps[m])
-      mask.update(from: masks[m], count: b * steps[m])
+      let (t, dim) = (steps[m], featureDims[m])
+      let lengths = (0..<b).map { s in (0..<t).filter { masks[m][s * t + $0] != 0 }.count }
+      segmentStorage[m].set(lengths: lengths)
+      let x = arena.take(max(segmentStorage[m].segments.rows, 1) * dim)
+      var target = x
+      for s in 0..<b {
+        let count = lengths[s] * dim
+        target.update(from: Array(features[m][(s * t * dim)..<(s * t * dim + count)]), count: count)
+        target += count
+      }
       self.features[m] = x
-      self.masks[m] = mask
     }
     fillLabels(count: b, arena: arena) { slot, j in j < 0 ? sentiment[slot] : emotions[6 * slot + j] }
   }

@@ -6,19 +6,17 @@ import Numerics
 
 public final class LoopExperts<T: Scalar> {
   public let fused: LowRankExperts<T>
-  var input: UnsafePointer<T>?
   var gates: UnsafePointer<T>?
-  var batch = 0
-  var steps = 0
+  var segments: Segments?
   var perExpert: [(cols: UnsafeMutablePointer<T>, pre: UnsafeMutablePointer<T>, hidden: UnsafeMutablePointer<T>)] = []
 
   public init(_ fused: LowRankExperts<T>) { self.fused = fused }
 
-  /// `x` [B, T, d], `gates` [B, N] -> [B, T, d].
-  public func forward(_ x: UnsafePointer<T>, gates g: UnsafePointer<T>, batch b: Int, steps t: Int, _ ctx: Context<T>)
+  /// `x` [rows, d], `gates` [B, N] -> [rows, d].
+  public func forward(_ x: UnsafePointer<T>, gates g: UnsafePointer<T>, segments: Segments, _ ctx: Context<T>)
     -> UnsafeMutablePointer<T>
   {
-    let (d, rTotal, rows) = (fused.dModel, fused.totalRank, b * t)
+    let (d, rTotal, rows) = (fused.dModel, fused.totalRank, segments.rows)
     let out = ctx.arena.zeroed(rows * d)
     let w = ctx.value(fused.downWeight)
     let bias = ctx.value(fused.downBias)
@@ -30,31 +28,28 @@ public final class LoopExperts<T: Scalar> {
       let r = stop - start
       let cols = ctx.arena.take(rows * 3 * d)
       let pre = ctx.arena.take(rows * r)
-      conv3Forward(pre, cols: cols, x, w + start * d * 3, bias + start, batch: b, steps: t, inputs: d, outputs: r)
+      conv3Forward(pre, cols: cols, x, w + start * d * 3, bias + start, segments: segments, inputs: d, outputs: r)
       let hidden = activate(pre, count: rows * r, ctx)
       // y = hidden W_n^T + b_n, W_n the columns start..<stop of up_weight [d, R]
       for row in 0..<rows { (y + row * d).update(from: upB + n * d, count: d) }
       gemm(transB: true, m: rows, n: d, k: r, hidden, lda: r, up + start, ldb: rTotal, beta: 1, y)
-      for sample in 0..<b {
+      for sample in 0..<segments.count {
         let gate = g[sample * fused.expertCount + n]
-        for i in (sample * t * d)..<((sample + 1) * t * d) { out[i] += gate * y[i] }
+        for i in (segments.start(sample) * d)..<(segments.end(sample) * d) { out[i] += gate * y[i] }
       }
       perExpert.append((cols, pre, hidden))
     }
-    input = x
     gates = g
-    batch = b
-    steps = t
+    self.segments = segments
     return out
   }
 
-  /// Accumulates parameter gradients, `dx` [B, T, d] and `dGates` [B, N].
+  /// Accumulates parameter gradients, `dx` [rows, d] and `dGates` [B, N].
   public func backward(
     _ dout: UnsafePointer<T>, _ ctx: Context<T>, dx: UnsafeMutablePointer<T>, dGates: UnsafeMutablePointer<T>
   ) {
-    guard let g = gates else { preconditionFailure("LoopExperts.backward before forward") }
-    let (d, rTotal, b, t) = (fused.dModel, fused.totalRank, batch, steps)
-    let rows = b * t
+    guard let g = gates, let segments else { preconditionFailure("LoopExperts.backward before forward") }
+    let (d, rTotal, rows) = (fused.dModel, fused.totalRank, segments.rows)
     let n = fused.expertCount
     for (expert, (start, stop)) in fused.slices.enumerated() {
       let r = stop - start
@@ -65,10 +60,10 @@ public final class LoopExperts<T: Scalar> {
       for row in 0..<rows { (y + row * d).update(from: ctx.value(fused.upBias) + expert * d, count: d) }
       gemm(
         transB: true, m: rows, n: d, k: r, hidden, lda: r, ctx.value(fused.upWeight) + start, ldb: rTotal, beta: 1, y)
-      for sample in 0..<b {
+      for sample in 0..<segments.count {
         let gate = g[sample * n + expert]
         var dot: T = 0
-        for i in (sample * t * d)..<((sample + 1) * t * d) {
+        for i in (segments.start(sample) * d)..<(segments.end(sample) * d) {
           dy[i] = gate * dout[i]
           dot += dout[i] * y[i]
         }
@@ -93,7 +88,7 @@ public final class LoopExperts<T: Scalar> {
         dx: dx, dcols: ctx.arena.take(rows * 3 * d), dweight: ctx.gradient(fused.downWeight) + start * d * 3,
         dbias: ctx.gradient(fused.downBias) + start, dout: dpre, cols: cols,
         weight: ctx.value(fused.downWeight) + start * d * 3,
-        batch: b, steps: t, inputs: d, outputs: r)
+        segments: segments, inputs: d, outputs: r)
     }
   }
 

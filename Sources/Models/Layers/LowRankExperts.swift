@@ -26,19 +26,16 @@ public final class LowRankExperts<T: Scalar> {
   public var expertCount: Int { ranks.count }
 
   // Saved by project.
-  var projectInput: UnsafePointer<T>?
   var cols: UnsafeMutablePointer<T>?
   var preActivation: UnsafeMutablePointer<T>?
-  var projectBatch = 0
-  var projectSteps = 0
+  var projectSegments: Segments?
   // Saved by combine.
   var hidden: UnsafePointer<T>?
   var hiddenShared = false
   var gates: UnsafePointer<T>?
   var scaled: UnsafeMutablePointer<T>?
   var combineStreams = 0
-  var combineBatch = 0
-  var combineSteps = 0
+  var combineSegments: Segments?
 
   public init(_ params: ParameterSet<T>, _ name: String, dModel: Int, ranks: [Int], activation: ModelConfig.Activation)
   {
@@ -92,19 +89,17 @@ public final class LowRankExperts<T: Scalar> {
     }
   }
 
-  /// All experts' first convs and the activation: `[B, T, d] -> [B, T, R]`.
-  public func project(_ x: UnsafePointer<T>, batch b: Int, steps t: Int, _ ctx: Context<T>) -> UnsafeMutablePointer<T> {
-    let rows = b * t
+  /// All experts' first convs and the activation: `[rows, d] -> [rows, R]`.
+  public func project(_ x: UnsafePointer<T>, segments: Segments, _ ctx: Context<T>) -> UnsafeMutablePointer<T> {
+    let rows = segments.rows
     let c = ctx.arena.take(rows * 3 * dModel)
     let pre = ctx.arena.take(rows * totalRank)
     conv3Forward(
-      pre, cols: c, x, ctx.value(downWeight), ctx.value(downBias), batch: b, steps: t, inputs: dModel,
+      pre, cols: c, x, ctx.value(downWeight), ctx.value(downBias), segments: segments, inputs: dModel,
       outputs: totalRank)
-    projectInput = x
     cols = c
     preActivation = pre
-    projectBatch = b
-    projectSteps = t
+    projectSegments = segments
     switch activation {
     case .none:
       return pre
@@ -119,10 +114,12 @@ public final class LowRankExperts<T: Scalar> {
     }
   }
 
-  /// Accumulates the first convs' gradients and, when given, `dx` from `dHidden` [B, T, R].
+  /// Accumulates the first convs' gradients and, when given, `dx` from `dHidden` [rows, R].
   public func projectBackward(_ dHidden: UnsafePointer<T>, _ ctx: Context<T>, dx: UnsafeMutablePointer<T>?) {
-    guard let cols, let preActivation else { preconditionFailure("LowRankExperts.projectBackward before project") }
-    let rows = projectBatch * projectSteps
+    guard let cols, let preActivation, let segments = projectSegments else {
+      preconditionFailure("LowRankExperts.projectBackward before project")
+    }
+    let rows = segments.rows
     var dpre = UnsafeMutablePointer(mutating: dHidden)
     if activation != .none {
       dpre = ctx.arena.zeroed(rows * totalRank)
@@ -134,68 +131,66 @@ public final class LowRankExperts<T: Scalar> {
     }
     conv3Backward(
       dx: dx, dcols: dx == nil ? nil : ctx.arena.take(rows * 3 * dModel), dweight: ctx.gradient(downWeight),
-      dbias: ctx.gradient(downBias), dout: dpre, cols: cols, weight: ctx.value(downWeight), batch: projectBatch,
-      steps: projectSteps, inputs: dModel, outputs: totalRank)
+      dbias: ctx.gradient(downBias), dout: dpre, cols: cols, weight: ctx.value(downWeight), segments: segments,
+      inputs: dModel, outputs: totalRank)
   }
 
-  /// Gate-weighted sum of all experts' second convs for `streams` streams stacked along the batch:
-  /// `hidden` [S, B, T, R] (or [B, T, R] used by every stream when `sharedHidden`), `gates` [S, B, N]
-  /// -> [S, B, T, d].
+  /// Gate-weighted sum of all experts' second convs for `streams` streams stacked one after another:
+  /// `hidden` [S, rows, R] (or [rows, R] used by every stream when `sharedHidden`), `gates` [S, B, N]
+  /// -> [S, rows, d]; `segments` are one stream's sequences (B of them).
   public func combine(
-    hidden h: UnsafePointer<T>, sharedHidden: Bool, gates g: UnsafePointer<T>, streams s: Int, batch b: Int,
-    steps t: Int,
+    hidden h: UnsafePointer<T>, sharedHidden: Bool, gates g: UnsafePointer<T>, streams s: Int, segments: Segments,
     _ ctx: Context<T>
   ) -> UnsafeMutablePointer<T> {
-    let r = totalRank
-    let n = expertCount
-    let rowsPerStream = b * t
-    let sc = ctx.arena.take(s * rowsPerStream * r)
+    let (r, n, b, rows) = (totalRank, expertCount, segments.count, segments.rows)
+    let sc = ctx.arena.take(s * rows * r)
+    // The bias g @ up_bias per utterance, broadcast over its rows.
+    let bias = ctx.arena.take(s * b * dModel)
+    gemm(m: s * b, n: dModel, k: n, g, ctx.value(upBias), bias)
+    let out = ctx.arena.take(s * rows * dModel)
     for stream in 0..<s {
       for sample in 0..<b {
         let gate = g + (stream * b + sample) * n
-        for step in 0..<t {
-          let source = h + ((sharedHidden ? 0 : stream * rowsPerStream) + sample * t + step) * r
-          let target = sc + (stream * rowsPerStream + sample * t + step) * r
+        let sampleBias = bias + (stream * b + sample) * dModel
+        for row in segments.start(sample)..<segments.end(sample) {
+          let source = h + ((sharedHidden ? 0 : stream * rows) + row) * r
+          let target = sc + (stream * rows + row) * r
           for column in 0..<r { target[column] = source[column] * gate[expertOfColumn[column]] }
+          (out + (stream * rows + row) * dModel).update(from: sampleBias, count: dModel)
         }
       }
     }
-    let out = ctx.arena.take(s * rowsPerStream * dModel)
-    // The bias g @ up_bias per utterance, broadcast over its steps.
-    let bias = ctx.arena.take(s * b * dModel)
-    gemm(m: s * b, n: dModel, k: n, g, ctx.value(upBias), bias)
-    for row in 0..<(s * b) {
-      for step in 0..<t { (out + (row * t + step) * dModel).update(from: bias + row * dModel, count: dModel) }
-    }
-    gemm(transB: true, m: s * rowsPerStream, n: dModel, k: r, sc, ctx.value(upWeight), beta: 1, out)
+    gemm(transB: true, m: s * rows, n: dModel, k: r, sc, ctx.value(upWeight), beta: 1, out)
     hidden = h
     hiddenShared = sharedHidden
     gates = g
     scaled = sc
     combineStreams = s
-    combineBatch = b
-    combineSteps = t
+    combineSegments = segments
     return out
   }
 
   /// Accumulates the second convs' gradients, `dHidden` (shaped like `combine`'s hidden) and, when
-  /// given, `dGates` [S, B, N], from `dout` [S, B, T, d].
+  /// given, `dGates` [S, B, N], from `dout` [S, rows, d].
   public func combineBackward(
     _ dout: UnsafePointer<T>, _ ctx: Context<T>, dHidden: UnsafeMutablePointer<T>, dGates: UnsafeMutablePointer<T>?
   ) {
-    guard let h = hidden, let g = gates, let sc = scaled else { preconditionFailure("combineBackward before combine") }
-    let (s, b, t, r, n, d) = (combineStreams, combineBatch, combineSteps, totalRank, expertCount, dModel)
-    let rows = s * b * t
-    gemm(transA: true, m: d, n: r, k: rows, dout, sc, beta: 1, ctx.gradient(upWeight))
-    let dScaled = ctx.arena.take(rows * r)
-    gemm(m: rows, n: r, k: d, dout, ctx.value(upWeight), dScaled)
-    // Per-utterance sums of dout over steps drive the bias terms.
+    guard let h = hidden, let g = gates, let sc = scaled, let segments = combineSegments else {
+      preconditionFailure("combineBackward before combine")
+    }
+    let (s, r, n, d, b, rows) = (combineStreams, totalRank, expertCount, dModel, segments.count, segments.rows)
+    gemm(transA: true, m: d, n: r, k: s * rows, dout, sc, beta: 1, ctx.gradient(upWeight))
+    let dScaled = ctx.arena.take(s * rows * r)
+    gemm(m: s * rows, n: r, k: d, dout, ctx.value(upWeight), dScaled)
+    // Per-utterance sums of dout over its rows drive the bias terms.
     let doutSum = ctx.arena.zeroed(s * b * d)
-    for row in 0..<(s * b) {
-      let target = doutSum + row * d
-      for step in 0..<t {
-        let source = dout + (row * t + step) * d
-        for c in 0..<d { target[c] += source[c] }
+    for stream in 0..<s {
+      for sample in 0..<b {
+        let target = doutSum + (stream * b + sample) * d
+        for row in segments.start(sample)..<segments.end(sample) {
+          let source = dout + (stream * rows + row) * d
+          for c in 0..<d { target[c] += source[c] }
+        }
       }
     }
     // d up_bias[n] += sum_{s,b} g[s,b,n] * doutSum[s,b]
@@ -203,22 +198,22 @@ public final class LowRankExperts<T: Scalar> {
     let upB = ctx.value(upBias)
     for stream in 0..<s {
       for sample in 0..<b {
-        let row = stream * b + sample
-        let gate = g + row * n
-        for step in 0..<t {
-          let hiddenRow = h + ((hiddenShared ? 0 : stream * b * t) + sample * t + step) * r
-          let dHiddenRow = dHidden + ((hiddenShared ? 0 : stream * b * t) + sample * t + step) * r
-          let dRow = dScaled + (row * t + step) * r
+        let index = stream * b + sample
+        let gate = g + index * n
+        for row in segments.start(sample)..<segments.end(sample) {
+          let hiddenRow = h + ((hiddenShared ? 0 : stream * rows) + row) * r
+          let dHiddenRow = dHidden + ((hiddenShared ? 0 : stream * rows) + row) * r
+          let dRow = dScaled + (stream * rows + row) * r
           for column in 0..<r { dHiddenRow[column] += dRow[column] * gate[expertOfColumn[column]] }
           if let dGates {
-            for column in 0..<r { dGates[row * n + expertOfColumn[column]] += dRow[column] * hiddenRow[column] }
+            for column in 0..<r { dGates[index * n + expertOfColumn[column]] += dRow[column] * hiddenRow[column] }
           }
         }
         if let dGates {
           for expert in 0..<n {
             var dot: T = 0
-            for c in 0..<d { dot += doutSum[row * d + c] * upB[expert * d + c] }
-            dGates[row * n + expert] += dot
+            for c in 0..<d { dot += doutSum[index * d + c] * upB[expert * d + c] }
+            dGates[index * n + expert] += dot
           }
         }
       }

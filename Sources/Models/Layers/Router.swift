@@ -3,7 +3,7 @@
 //   logits + N(0,1) * softplus(W_noise mean_t(x)), keep top k  topk (noise at train time only;
 //     Shazeer et al. 2017, "Outrageously Large Neural Networks", eq. 3-5)
 //   g = 1/N                                                    uniform (an ablation)
-// Shapes: x [B, T, d], mask [B, T] (1 = real step), gates [B, N].
+// Shapes: x [rows, d] packed (`Segments`), gates [B, N].
 import Numerics
 
 public final class Router<T: Scalar> {
@@ -13,10 +13,7 @@ public final class Router<T: Scalar> {
   public let dModel: Int
   public let linear: Linear<T>?
   public let noise: Linear<T>?
-  var input: UnsafePointer<T>?
-  var mask: UnsafePointer<T>?
-  var batch = 0
-  var steps = 0
+  var segments: Segments?
   var noiseLogits: UnsafeMutablePointer<T>?
   var epsilon: UnsafeMutablePointer<T>?
   var kept: UnsafeMutablePointer<T>?
@@ -49,21 +46,16 @@ public final class Router<T: Scalar> {
   }
 
   /// Gates [B, N] written to `out`.
-  public func forward(
-    _ x: UnsafePointer<T>, mask m: UnsafePointer<T>, batch b: Int, steps t: Int, into out: UnsafeMutablePointer<T>,
-    _ ctx: Context<T>
-  ) {
-    input = x
-    mask = m
-    batch = b
-    steps = t
+  public func forward(_ x: UnsafePointer<T>, segments: Segments, into out: UnsafeMutablePointer<T>, _ ctx: Context<T>) {
+    let b = segments.count
+    self.segments = segments
     gates = out
     guard let linear else {
       out.update(repeating: 1 / T(experts), count: b * experts)
       return
     }
     let pooled = ctx.arena.take(b * dModel)
-    maskedMeanForward(pooled, x, mask: m, batch: b, steps: t, channels: dModel)
+    segmentMeanForward(pooled, x, segments: segments, channels: dModel)
     let logits = linear.forward(pooled, rows: b, ctx)
     if mode == .dense {
       softmaxForward(out, logits, rows: b, columns: experts)
@@ -87,10 +79,10 @@ public final class Router<T: Scalar> {
     kept = k
   }
 
-  /// Accumulates parameter gradients and `dx` [B, T, d] from `dGates` [B, N].
+  /// Accumulates parameter gradients and `dx` [rows, d] from `dGates` [B, N].
   public func backward(_ dGates: UnsafePointer<T>, _ ctx: Context<T>, dx: UnsafeMutablePointer<T>) {
-    guard let linear, let gates, let mask else { return }
-    let (b, n) = (batch, experts)
+    guard let linear, let gates, let segments else { return }
+    let (b, n) = (segments.count, experts)
     var dLogits = ctx.arena.zeroed(b * n)
     softmaxBackward(dx: dLogits, dout: dGates, y: gates, rows: b, columns: n)
     if mode == .topk, let kept {
@@ -105,6 +97,6 @@ public final class Router<T: Scalar> {
       for i in 0..<(b * n) { dNoise[i] = dLogits[i] * epsilon[i] * sigmoid(noiseLogits[i]) }
       noise.backward(dNoise, ctx, dx: dPooled)
     }
-    maskedMeanBackward(dx: dx, dout: dPooled, mask: mask, batch: b, steps: steps, channels: dModel)
+    segmentMeanBackward(dx: dx, dout: dPooled, segments: segments, channels: dModel)
   }
 }

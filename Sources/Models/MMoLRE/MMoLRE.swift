@@ -1,13 +1,14 @@
 // MMoLRE, the Multimodal Mixture of Low-Rank Experts (Zhang et al., ICME 2025, arXiv 2505.14143), and
 // its hard-sharing variant (reference: mmolre.models.mmolre.MMoLRE and models.base):
 //
-//   per modality m:  x_m = Dropout(Linear((features_m - mean_m) / std_m)) * mask_m
-//                    streams_m = UniTSE_m(x_m)                 one stream per task ([S, B, T_m, d])
+//   per modality m:  x_m = Dropout(Linear((features_m - mean_m) / std_m))
+//                    streams_m = UniTSE_m(x_m)                 one stream per task ([S, rows_m, d])
 //   per stream s:    fused_s = TaskFusion_s(streams_*,s)       cross-modal attention, pooling, gate
 //   per task t:      out_t = Head_t(fused_stream(t))           SA: sentiment; ER: six presence logits
 //   loss = L1(SA) + lambda_ER BCE(ER) + lambda_bal mean_{m, block} CV^2(gates)
 //
-// `architecture = hard_sharing` runs one stream for all tasks, so only the heads differ. Every
+// `architecture = hard_sharing` runs one stream for all tasks, so only the heads differ. Sequences are
+// packed (see `Batch`): the reference padded and masked, which gives the same values on valid steps. Every
 // parameter lives in one flat `ParameterSet` under the reference's `state_dict` names, so the golden
 // files in ../shared/golden/mmolre load by name.
 import Data
@@ -54,10 +55,13 @@ public final class MMoLREModel<T: Scalar> {
 
   // Saved by forward and loss.
   var batch: Batch<T>?
-  var projected: [UnsafeMutablePointer<T>?]
   var streamOutputs: [UnsafeMutablePointer<T>?]
+  var streamGradients: [UnsafeMutablePointer<T>?]
   var fusedOutputs: [UnsafeMutablePointer<T>?]
+  var fusedGradients: [UnsafeMutablePointer<T>?]
   var headGradients: [UnsafeMutablePointer<T>?]
+  /// The stream each task's head reads.
+  let streamOfTask: [Int]
   var balanceWeight: T = 0
 
   /// Builds the model and allocates its parameters (zero until `initialize` or a load).
@@ -88,14 +92,16 @@ public final class MMoLREModel<T: Scalar> {
       }
     }
     fusions = config.streamNames.map { TaskFusion(params, "fusion.\($0)", config: config) }
+    streamOfTask = config.tasks.map { task in config.streamNames.firstIndex(of: config.stream(of: task))! }
     heads = config.tasks.map {
       TaskHead(params, "heads.\($0)", dModel: config.dModel, outputs: $0 == "SA" ? 1 : 6, dropout: config.dropout)
     }
     params.allocate()
     let m = config.modalities.count
-    projected = Array(repeating: nil, count: m)
     streamOutputs = Array(repeating: nil, count: m)
+    streamGradients = streamOutputs
     fusedOutputs = Array(repeating: nil, count: config.streamNames.count)
+    fusedGradients = fusedOutputs
     headGradients = Array(repeating: nil, count: config.tasks.count)
     for (mean, std) in zip(means, stds) {
       Initialization.fill(params.value(mean), count: mean.count, value: 0)
@@ -131,32 +137,30 @@ public final class MMoLREModel<T: Scalar> {
     let (b, d) = (batch.size, config.dModel)
     var balance: T = 0
     for m in config.modalities.indices {
-      let t = batch.steps[m]
+      let segments = batch.segments(m)
+      let rows = segments.rows
       let dim = featureDims[m]
-      let standardized = ctx.arena.take(b * t * dim)
+      let standardized = ctx.arena.take(max(rows, 1) * dim)
       let mean = ctx.value(means[m])
       let std = ctx.value(stds[m])
       let x = batch.features[m]
-      for row in 0..<(b * t) {
+      for row in 0..<rows {
         for j in 0..<dim { standardized[row * dim + j] = (x[row * dim + j] - mean[j]) / std[j] }
       }
-      let p = projections[m].forward(standardized, rows: b * t, ctx)
-      projectionDropouts[m].forward(p, count: b * t * d, ctx)
-      applyMask(p, mask: batch.masks[m], streams: 1, batch: b, steps: t, channels: d)
-      projected[m] = p
-      streamOutputs[m] = unitse[m].forward(p, mask: batch.masks[m], batch: b, steps: t, ctx)
+      let p = projections[m].forward(standardized, rows: rows, ctx)
+      projectionDropouts[m].forward(p, count: rows * d, ctx)
+      streamOutputs[m] = unitse[m].forward(p, segments: segments, ctx)
       for block in unitse[m].blocks { balance += block.balance }
     }
     balance /= T(config.modalities.count * config.nBlocks)
-    for (s, fusion) in fusions.enumerated() {
-      let streams = config.modalities.indices.map { m in UnsafePointer(streamOutputs[m]! + s * b * batch.steps[m] * d) }
-      fusedOutputs[s] = fusion.forward(
-        streams: streams, masks: batch.masks.map { UnsafePointer($0) }, steps: batch.steps, batch: b, ctx)
+    for s in fusions.indices {
+      fusedOutputs[s] = fusions[s].forward(
+        streams: { m in UnsafePointer(self.streamOutputs[m]! + s * batch.segments(m).rows * d) },
+        segments: { batch.segments($0) }, batch: b, ctx)
     }
     var output = ModelOutput<T>(sentiment: nil, emotionLogits: nil, balance: balance)
     for (i, task) in config.tasks.enumerated() {
-      let s = streamNames.firstIndex(of: config.stream(of: task))!
-      let y = heads[i].forward(fusedOutputs[s]!, rows: b, ctx)
+      let y = heads[i].forward(fusedOutputs[streamOfTask[i]]!, rows: b, ctx)
       if task == "SA" { output.sentiment = y } else { output.emotionLogits = y }
     }
     return output
@@ -199,36 +203,34 @@ public final class MMoLREModel<T: Scalar> {
   }
 
   /// Accumulates every parameter's gradient of the loss seeded by `loss(_:...)`. `inputGradients[m]`,
-  /// when given, receives dLoss/dfeatures of modality m ([B, T_m, D_m]; a fine-tuned text encoder's
+  /// when given, receives dLoss/dfeatures of modality m ([rows_m, D_m]; a fine-tuned text encoder's
   /// output gradient).
   public func backward(_ ctx: Context<T>, inputGradients: [Int: UnsafeMutablePointer<T>] = [:]) {
     guard let batch else { preconditionFailure("backward before forward") }
     let (b, d) = (batch.size, config.dModel)
-    let dFused = fusedOutputs.map { _ in ctx.arena.zeroed(b * d) }
-    for (i, task) in config.tasks.enumerated() {
+    for s in fusedOutputs.indices { fusedGradients[s] = ctx.arena.zeroed(b * d) }
+    for (i, head) in heads.enumerated() {
       guard let dy = headGradients[i] else { continue }
-      let s = streamNames.firstIndex(of: config.stream(of: task))!
-      heads[i].backward(dy, ctx, dx: dFused[s])
-    }
-    let dStreams = config.modalities.indices.map { m in ctx.arena.zeroed(streamNames.count * b * batch.steps[m] * d) }
-    for (s, fusion) in fusions.enumerated() {
-      fusion.backward(
-        dFused[s], ctx, dStreams: config.modalities.indices.map { dStreams[$0] + s * b * batch.steps[$0] * d })
+      head.backward(dy, ctx, dx: fusedGradients[streamOfTask[i]]!)
     }
     for m in config.modalities.indices {
-      let t = batch.steps[m]
-      let dProjected = ctx.arena.zeroed(b * t * d)
-      unitse[m].backward(dStreams[m], balanceWeight: balanceWeight, batch: b, steps: t, ctx, dx: dProjected)
-      applyMask(dProjected, mask: batch.masks[m], streams: 1, batch: b, steps: t, channels: d)
+      streamGradients[m] = ctx.arena.zeroed(max(streamNames.count * batch.segments(m).rows * d, 1))
+    }
+    for (s, fusion) in fusions.enumerated() {
+      fusion.backward(fusedGradients[s]!, ctx) { m in self.streamGradients[m]! + s * batch.segments(m).rows * d }
+    }
+    for m in config.modalities.indices {
+      let segments = batch.segments(m)
+      let rows = segments.rows
+      let dProjected = ctx.arena.zeroed(max(rows, 1) * d)
+      unitse[m].backward(streamGradients[m]!, balanceWeight: balanceWeight, segments: segments, ctx, dx: dProjected)
       projectionDropouts[m].backward(dProjected)
       if let dFeatures = inputGradients[m] {
         let dim = featureDims[m]
-        let dStandardized = ctx.arena.zeroed(b * t * dim)
+        let dStandardized = ctx.arena.zeroed(max(rows, 1) * dim)
         projections[m].backward(dProjected, ctx, dx: dStandardized)
         let std = ctx.value(stds[m])
-        for row in 0..<(b * t) {
-          for j in 0..<dim { dFeatures[row * dim + j] += dStandardized[row * dim + j] / std[j] }
-        }
+        for row in 0..<rows { for j in 0..<dim { dFeatures[row * dim + j] += dStandardized[row * dim + j] / std[j] } }
       } else {
         projections[m].backward(dProjected, ctx, dx: nil)
       }

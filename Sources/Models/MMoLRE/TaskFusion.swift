@@ -1,9 +1,11 @@
 // Task-adaptive multimodal fusion (reference: mmolre.models.fusion.TaskFusion): each modality attends
 // to the other modalities' steps (MulT-style cross-modal attention, Tsai et al. 2019, one layer), is
-// added back, normalised and mean-pooled over its valid steps; `gated` weighs the pooled modalities
-// with a task-specific softmax gate over their concatenation, `concat` projects the concatenation
-// (Linear then GELU). One modality: no attention, the pooled stream goes straight to the gate.
-// Shapes: stream m [B, T_m, d] with mask [B, T_m]; fused [B, d]; modality weights [B, M].
+// added back, normalised and mean-pooled over its steps; `gated` weighs the pooled modalities with a
+// task-specific softmax gate over their concatenation, `concat` projects the concatenation (Linear
+// then GELU). One modality: no attention, the pooled stream goes straight to the gate.
+// Shapes: stream m [rows_m, d] packed by `segments[m]`; fused [B, d]; modality weights [B, M].
+// A sample whose other modalities have no steps attends to one all-zero key, as the reference's
+// padding mask unmasks the first (zero) padded step of such a sample.
 import Numerics
 
 public final class TaskFusion<T: Scalar> {
@@ -16,11 +18,9 @@ public final class TaskFusion<T: Scalar> {
   public let project: Linear<T>?
 
   var streams: [UnsafePointer<T>?]
-  var masks: [UnsafePointer<T>?]
-  var steps: [Int]
+  var segments: [Segments?]
+  let keySegments: [SegmentStorage]
   var batch = 0
-  var normed: [UnsafeMutablePointer<T>?]
-  var keyMasks: [UnsafeMutablePointer<T>?]
   var stacked: UnsafeMutablePointer<T>?
   var weights: UnsafeMutablePointer<T>?
   var projected: UnsafeMutablePointer<T>?
@@ -41,10 +41,8 @@ public final class TaskFusion<T: Scalar> {
     gate = mode == .gated ? Linear(params, "\(name).gate", inputs: width, outputs: modalities.count) : nil
     project = mode == .concat ? Linear(params, "\(name).project.0", inputs: width, outputs: config.dModel) : nil
     streams = Array(repeating: nil, count: modalities.count)
-    masks = streams
-    steps = Array(repeating: 0, count: modalities.count)
-    normed = Array(repeating: nil, count: modalities.count)
-    keyMasks = normed
+    segments = Array(repeating: nil, count: modalities.count)
+    keySegments = modalities.map { _ in SegmentStorage() }
   }
 
   public func initialize(_ params: ParameterSet<T>, rng: inout RandomStream) {
@@ -57,33 +55,29 @@ public final class TaskFusion<T: Scalar> {
   /// Modality weights of the last pass [B, M] (gated fusion only).
   public var lastWeights: UnsafePointer<T>? { weights.map { UnsafePointer($0) } }
 
+  /// `input[m]` is modality m's stream for this task, packed by `segments(m)`.
   public func forward(
-    streams input: [UnsafePointer<T>], masks maskInput: [UnsafePointer<T>], steps t: [Int], batch b: Int,
-    _ ctx: Context<T>
+    streams input: (Int) -> UnsafePointer<T>, segments segmentsOf: (Int) -> Segments, batch b: Int, _ ctx: Context<T>
   ) -> UnsafeMutablePointer<T> {
     let d = dModel
     let count = modalities.count
     batch = b
     for m in 0..<count {
-      streams[m] = input[m]
-      masks[m] = maskInput[m]
-      steps[m] = t[m]
+      streams[m] = input(m)
+      segments[m] = segmentsOf(m)
     }
     let stack = ctx.arena.take(b * count * d)
     let pooled = ctx.arena.take(b * d)
     for m in 0..<count {
-      var x = input[m]
+      let own = segments[m]!
+      var x = input(m)
       if !cross.isEmpty {
-        let (keys, keyMask, tk) = gatherKeys(excluding: m, ctx)
-        let attended = cross[m].forward(
-          query: x, keyValue: keys, keyMask: keyMask, batch: b, queries: t[m], keys: tk, ctx)
-        for i in 0..<(b * t[m] * d) { attended[i] += x[i] }
-        let y = norms[m].forward(attended, rows: b * t[m], ctx)
-        normed[m] = y
-        keyMasks[m] = keyMask
-        x = UnsafePointer(y)
+        let keys = gatherKeys(excluding: m, ctx)
+        let attended = cross[m].forward(query: x, keyValue: keys, queries: own, keys: keySegments[m].segments, ctx)
+        for i in 0..<(own.rows * d) { attended[i] += x[i] }
+        x = UnsafePointer(norms[m].forward(attended, rows: own.rows, ctx))
       }
-      maskedMeanForward(pooled, x, mask: maskInput[m], batch: b, steps: t[m], channels: d)
+      segmentMeanForward(pooled, x, segments: own, channels: d)
       for s in 0..<b { (stack + (s * count + m) * d).update(from: pooled + s * d, count: d) }
     }
     stacked = stack
@@ -110,31 +104,31 @@ public final class TaskFusion<T: Scalar> {
     return fused
   }
 
-  /// The keys of modality `m`: the other modalities' streams concatenated along time per sample, with
-  /// the reference's safe padding mask.
-  private func gatherKeys(excluding m: Int, _ ctx: Context<T>) -> (
-    UnsafeMutablePointer<T>, UnsafeMutablePointer<T>, Int
-  ) {
+  /// The keys of modality `m`: per sample the other modalities' rows one after another, or one zero row
+  /// when they have none; their segments go to `keySegments[m]`.
+  private func gatherKeys(excluding m: Int, _ ctx: Context<T>) -> UnsafeMutablePointer<T> {
     let d = dModel
     let others = (0..<modalities.count).filter { $0 != m }
-    let tk = others.reduce(0) { $0 + steps[$1] }
-    let keys = ctx.arena.take(batch * tk * d)
-    let rawMask = ctx.arena.take(batch * tk)
+    let storage = keySegments[m]
+    storage.set(lengths: (0..<batch).lazy.map { s in max(others.reduce(0) { $0 + self.segments[$1]!.length(s) }, 1) })
+    let keys = ctx.arena.take(storage.segments.rows * d)
     for s in 0..<batch {
-      var offset = 0
+      var target = keys + storage.segments.start(s) * d
+      var filled = 0
       for o in others {
-        (keys + (s * tk + offset) * d).update(from: streams[o]! + s * steps[o] * d, count: steps[o] * d)
-        (rawMask + s * tk + offset).update(from: masks[o]! + s * steps[o], count: steps[o])
-        offset += steps[o]
+        let segment = segments[o]!
+        let count = segment.length(s) * d
+        target.update(from: streams[o]! + segment.start(s) * d, count: count)
+        target += count
+        filled += count
       }
+      if filled == 0 { target.update(repeating: 0, count: d) }
     }
-    let keyMask = ctx.arena.take(batch * tk)
-    safeKeyMask(keyMask, rawMask, batch: batch, steps: tk)
-    return (keys, keyMask, tk)
+    return keys
   }
 
-  /// Accumulates parameter gradients and `dStreams[m]` [B, T_m, d] from `dFused` [B, d].
-  public func backward(_ dFused: UnsafePointer<T>, _ ctx: Context<T>, dStreams: [UnsafeMutablePointer<T>]) {
+  /// Accumulates parameter gradients and `dStreams(m)` [rows_m, d] from `dFused` [B, d].
+  public func backward(_ dFused: UnsafePointer<T>, _ ctx: Context<T>, dStreams: (Int) -> UnsafeMutablePointer<T>) {
     guard let stack = stacked else { preconditionFailure("TaskFusion.backward before forward") }
     let (b, d, count) = (batch, dModel, modalities.count)
     let dStack = ctx.arena.zeroed(b * count * d)
@@ -164,29 +158,29 @@ public final class TaskFusion<T: Scalar> {
     let dPooled = ctx.arena.take(b * d)
     for m in 0..<count {
       for s in 0..<b { (dPooled + s * d).update(from: dStack + (s * count + m) * d, count: d) }
-      let tm = steps[m]
+      let own = segments[m]!
       if cross.isEmpty {
-        maskedMeanBackward(dx: dStreams[m], dout: dPooled, mask: masks[m]!, batch: b, steps: tm, channels: d)
+        segmentMeanBackward(dx: dStreams(m), dout: dPooled, segments: own, channels: d)
         continue
       }
-      let dNormed = ctx.arena.zeroed(b * tm * d)
-      maskedMeanBackward(dx: dNormed, dout: dPooled, mask: masks[m]!, batch: b, steps: tm, channels: d)
-      let dSum = ctx.arena.zeroed(b * tm * d)
+      let dNormed = ctx.arena.zeroed(own.rows * d)
+      segmentMeanBackward(dx: dNormed, dout: dPooled, segments: own, channels: d)
+      let dSum = ctx.arena.zeroed(own.rows * d)
       norms[m].backward(dNormed, ctx, dx: dSum)
       // residual: the stream gets dSum directly and through the attention query
-      let target = dStreams[m]
-      for i in 0..<(b * tm * d) { target[i] += dSum[i] }
-      let others = (0..<count).filter { $0 != m }
-      let tk = others.reduce(0) { $0 + steps[$1] }
-      let dKeys = ctx.arena.zeroed(b * tk * d)
+      let target = dStreams(m)
+      for i in 0..<(own.rows * d) { target[i] += dSum[i] }
+      let keys = keySegments[m].segments
+      let dKeys = ctx.arena.zeroed(keys.rows * d)
       cross[m].backward(dSum, ctx, dQuery: target, dKeyValue: dKeys)
+      // Scatter the keys' gradient back to the streams they came from (an inserted zero row has none).
       for s in 0..<b {
-        var offset = 0
-        for o in others {
-          let source = dKeys + (s * tk + offset) * d
-          let destination = dStreams[o] + s * steps[o] * d
-          for i in 0..<(steps[o] * d) { destination[i] += source[i] }
-          offset += steps[o]
+        var source = dKeys + keys.start(s) * d
+        for o in 0..<count where o != m {
+          let segment = segments[o]!
+          let destination = dStreams(o) + segment.start(s) * d
+          for i in 0..<(segment.length(s) * d) { destination[i] += source[i] }
+          source += segment.length(s) * d
         }
       }
     }

@@ -20,6 +20,7 @@ public func gemm<T: Scalar>(
     }
     return
   }
+  FlopCounter.add(2 * m * n * k)
   T.blasGemm(
     transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
     a: a, lda: lda ?? (transA ? m : k), b: b, ldb: ldb ?? (transB ? k : n),

@@ -1,101 +1,94 @@
-// Scaled dot-product attention with several heads and a key padding mask, after the projections
-// (reference: torch.nn.MultiheadAttention's core, `F.scaled_dot_product_attention` semantics).
-// Shapes: q [B, Tq, D], k and v [B, Tk, D] with D = heads * headDim (head h owns columns
-// h*headDim ..< (h+1)*headDim); keyMask [B, Tk] (1 = attend); probs [B, heads, Tq, Tk] saved for
-// backward; out [B, Tq, D] (heads concatenated, the input of the output projection).
-// A query whose keys are all masked gets all-zero probabilities here; callers that follow the
-// reference unmask the first key of such a sample instead (`safeKeyMask`).
+// Scaled dot-product attention with several heads over packed sequences, after the projections
+// (reference: the core of torch.nn.MultiheadAttention with a key padding mask). Sequence s attends
+// from its query rows to its key rows only, so padding never enters.
+// Shapes: q [Nq, D], k and v [Nk, D] with D = heads * headDim (head h owns columns
+// h*headDim ..< (h+1)*headDim); probabilities, saved for backward, hold per sequence s a block
+// [heads, Lq_s, Lk_s] one after another; out [Nq, D] (heads concatenated, the output projection's input).
 
-/// The attention sizes of one call.
+/// The attention layout of one call: heads and their width.
 public struct AttentionShape: Sendable {
-  public var batch: Int
-  public var queries: Int
-  public var keys: Int
   public var heads: Int
   public var headDim: Int
-  public init(batch: Int, queries: Int, keys: Int, heads: Int, headDim: Int) {
-    self.batch = batch
-    self.queries = queries
-    self.keys = keys
+  public init(heads: Int, headDim: Int) {
     self.heads = heads
     self.headDim = headDim
   }
   public var width: Int { heads * headDim }
-  /// Elements of the saved probabilities.
-  public var probabilityCount: Int { batch * heads * queries * keys }
-}
 
-/// The reference's key padding mask: a sample with no valid key attends to its first (zero) step, so
-/// its softmax stays defined. `out` and `mask` are [B, T]; 1 = attend.
-@inlinable
-public func safeKeyMask<T: Scalar>(_ out: UnsafeMutablePointer<T>, _ mask: UnsafePointer<T>, batch b: Int, steps t: Int)
-{
-  for s in 0..<b {
-    var any = false
-    for step in 0..<t {
-      out[s * t + step] = mask[s * t + step] != 0 ? 1 : 0
-      any = any || mask[s * t + step] != 0
-    }
-    if !any, t > 0 { out[s * t] = 1 }
+  /// Elements of the saved probabilities for these sequences.
+  public func probabilityCount(queries: Segments, keys: Segments) -> Int {
+    var total = 0
+    for s in 0..<queries.count { total += heads * queries.length(s) * keys.length(s) }
+    return total
+  }
+
+  /// The largest `Lq * Lk` of a sequence (the backward pass's scratch size).
+  public func largestBlock(queries: Segments, keys: Segments) -> Int {
+    var largest = 1
+    for s in 0..<queries.count { largest = max(largest, queries.length(s) * keys.length(s)) }
+    return largest
   }
 }
 
-/// `out = softmax(q k^T / sqrt(headDim) + mask) v` per sample and head. With `dropoutScale`
-/// ([B, heads, Tq, Tk]: 0 or 1/(1-p)), the probabilities are multiplied by it before `v` and the
-/// dropped probabilities are written to `dropped`.
+/// `out = softmax(q k^T / sqrt(headDim)) v` per sequence and head. With `dropoutScale` (0 or 1/(1-p)
+/// per probability), the probabilities are multiplied by it before `v`; the dropped probabilities go
+/// to `dropped`.
 @inlinable
 public func attentionForward<T: Scalar>(
   _ out: UnsafeMutablePointer<T>, probs: UnsafeMutablePointer<T>, q: UnsafePointer<T>, k: UnsafePointer<T>,
-  v: UnsafePointer<T>, keyMask: UnsafePointer<T>, shape: AttentionShape,
+  v: UnsafePointer<T>, queries: Segments, keys: Segments, shape: AttentionShape,
   dropoutScale: UnsafePointer<T>? = nil, dropped: UnsafeMutablePointer<T>? = nil
 ) {
-  let (tq, tk, d, dh) = (shape.queries, shape.keys, shape.width, shape.headDim)
+  let (d, dh) = (shape.width, shape.headDim)
   let scale = 1 / T.sqrt(T(dh))
-  for s in 0..<shape.batch {
+  var offset = 0
+  for s in 0..<queries.count {
+    let (tq, tk) = (queries.length(s), keys.length(s))
+    let qs = q + queries.start(s) * d
+    let ks = k + keys.start(s) * d
+    let vs = v + keys.start(s) * d
+    let os = out + queries.start(s) * d
+    guard tk > 0 else {
+      for r in 0..<tq { (os + r * d).update(repeating: 0, count: d) }
+      continue
+    }
     for h in 0..<shape.heads {
-      let p = probs + ((s * shape.heads + h) * tq) * tk
-      let qh = q + s * tq * d + h * dh
-      let kh = k + s * tk * d + h * dh
-      let vh = v + s * tk * d + h * dh
-      gemm(transB: true, m: tq, n: tk, k: dh, alpha: scale, qh, lda: d, kh, ldb: d, p, ldc: tk)
-      let m = keyMask + s * tk
-      for i in 0..<tq {
-        let row = p + i * tk
-        for j in 0..<tk where m[j] == 0 { row[j] = -T.infinity }
-      }
+      let p = probs + offset
+      gemm(transB: true, m: tq, n: tk, k: dh, alpha: scale, qs + h * dh, lda: d, ks + h * dh, ldb: d, p, ldc: tk)
       softmaxForward(p, p, rows: tq, columns: tk)
       var used = UnsafePointer(p)
       if let dropoutScale, let dropped {
-        let offset = ((s * shape.heads + h) * tq) * tk
         for i in 0..<(tq * tk) { dropped[offset + i] = p[i] * dropoutScale[offset + i] }
         used = UnsafePointer(dropped + offset)
       }
-      gemm(m: tq, n: dh, k: tk, used, lda: tk, vh, ldb: d, out + s * tq * d + h * dh, ldc: d)
+      gemm(m: tq, n: dh, k: tk, used, lda: tk, vs + h * dh, ldb: d, os + h * dh, ldc: d)
+      offset += tq * tk
     }
   }
 }
 
-/// Accumulates `dq`, `dk`, `dv` from `dout`. `scratch` needs `Tq * Tk` elements.
+/// Accumulates `dq`, `dk`, `dv` from `dout`. `scratch` needs `shape.largestBlock(...)` elements.
 @inlinable
 public func attentionBackward<T: Scalar>(
   dq: UnsafeMutablePointer<T>, dk: UnsafeMutablePointer<T>, dv: UnsafeMutablePointer<T>, dout: UnsafePointer<T>,
-  probs: UnsafePointer<T>, q: UnsafePointer<T>, k: UnsafePointer<T>, v: UnsafePointer<T>, shape: AttentionShape,
-  scratch: UnsafeMutablePointer<T>, dropoutScale: UnsafePointer<T>? = nil, dropped: UnsafePointer<T>? = nil
+  probs: UnsafePointer<T>, q: UnsafePointer<T>, k: UnsafePointer<T>, v: UnsafePointer<T>, queries: Segments,
+  keys: Segments, shape: AttentionShape, scratch: UnsafeMutablePointer<T>,
+  dropoutScale: UnsafePointer<T>? = nil, dropped: UnsafePointer<T>? = nil
 ) {
-  let (tq, tk, d, dh) = (shape.queries, shape.keys, shape.width, shape.headDim)
+  let (d, dh) = (shape.width, shape.headDim)
   let scale = 1 / T.sqrt(T(dh))
-  for s in 0..<shape.batch {
+  var offset = 0
+  for s in 0..<queries.count {
+    let (tq, tk) = (queries.length(s), keys.length(s))
+    guard tk > 0 else { continue }
+    let (qOff, kOff) = (queries.start(s) * d, keys.start(s) * d)
     for h in 0..<shape.heads {
-      let offset = ((s * shape.heads + h) * tq) * tk
       let p = probs + offset
       let used = dropped.map { $0 + offset } ?? p
-      let qh = q + s * tq * d + h * dh
-      let kh = k + s * tk * d + h * dh
-      let vh = v + s * tk * d + h * dh
-      let doh = dout + s * tq * d + h * dh
+      let doh = dout + qOff + h * dh
       // dv += P_used^T dO ; dP_used = dO v^T
-      gemm(transA: true, m: tk, n: dh, k: tq, used, lda: tk, doh, ldb: d, beta: 1, dv + s * tk * d + h * dh, ldc: d)
-      gemm(transB: true, m: tq, n: tk, k: dh, doh, lda: d, vh, ldb: d, scratch, ldc: tk)
+      gemm(transA: true, m: tk, n: dh, k: tq, used, lda: tk, doh, ldb: d, beta: 1, dv + kOff + h * dh, ldc: d)
+      gemm(transB: true, m: tq, n: tk, k: dh, doh, lda: d, v + kOff + h * dh, ldb: d, scratch, ldc: tk)
       if let dropoutScale {
         for i in 0..<(tq * tk) { scratch[i] *= dropoutScale[offset + i] }
       }
@@ -107,8 +100,11 @@ public func attentionBackward<T: Scalar>(
         for j in 0..<tk { dot += dr[j] * pr[j] }
         for j in 0..<tk { dr[j] = pr[j] * (dr[j] - dot) * scale }
       }
-      gemm(m: tq, n: dh, k: tk, scratch, lda: tk, kh, ldb: d, beta: 1, dq + s * tq * d + h * dh, ldc: d)
-      gemm(transA: true, m: tk, n: dh, k: tq, scratch, lda: tk, qh, ldb: d, beta: 1, dk + s * tk * d + h * dh, ldc: d)
+      gemm(m: tq, n: dh, k: tk, scratch, lda: tk, k + kOff + h * dh, ldb: d, beta: 1, dq + qOff + h * dh, ldc: d)
+      gemm(
+        transA: true, m: tk, n: dh, k: tq, scratch, lda: tk, q + qOff + h * dh, ldb: d, beta: 1, dk + kOff + h * dh,
+        ldc: d)
+      offset += tq * tk
     }
   }
 }

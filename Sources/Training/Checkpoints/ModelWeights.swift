@@ -8,7 +8,8 @@ import Numerics
 public enum ModelWeights {
   /// The safetensors file of `model`'s current weights.
   public static func file(
-    of model: MMoLREModel<Float>, config: RunConfig, seed: Int, thresholds: [Double]? = nil, extra: [String: String] = [:]
+    of model: MMoLREModel<Float>, config: RunConfig, seed: Int, thresholds: [Double]? = nil,
+    extra: [String: String] = [:]
   ) -> SafetensorsFile {
     var file = SafetensorsFile()
     for entry in model.params.entries {
@@ -19,9 +20,10 @@ public enum ModelWeights {
     file.metadata["format"] = "mmolre-weights-1"
     file.metadata["config"] = config.json.canonical
     file.metadata["seed"] = String(seed)
-    file.metadata["feature_dims"] = JSONValue.object(
-      zip(model.config.modalities, model.featureDims).map { ($0, .int($1)) }
-    ).canonical
+    file.metadata["feature_dims"] =
+      JSONValue.object(
+        zip(model.config.modalities, model.featureDims).map { ($0, .int($1)) }
+      ).canonical
     if let thresholds { file.metadata["thresholds"] = JSONValue.array(thresholds.map { .double($0) }).canonical }
     return file
   }
@@ -36,14 +38,16 @@ public enum ModelWeights {
         throw SafetensorsError("\(origin): no tensor \(entry.name); the weights do not fit this model")
       }
       guard tensor.shape == entry.shape else {
-        throw SafetensorsError("\(origin): tensor \(entry.name) has shape \(tensor.shape), the model expects \(entry.shape)")
+        throw SafetensorsError(
+          "\(origin): tensor \(entry.name) has shape \(tensor.shape), the model expects \(entry.shape)")
       }
       let values = tensor.values(as: Float.self)
       model.params.value(entry.ref).update(from: values, count: values.count)
     }
     let extra = Set(file.tensors.keys).subtracting(expected)
     if !extra.isEmpty {
-      throw SafetensorsError("\(origin): tensors the model does not have: \(extra.sorted().prefix(5).joined(separator: ", "))")
+      throw SafetensorsError(
+        "\(origin): tensors the model does not have: \(extra.sorted().prefix(5).joined(separator: ", "))")
     }
   }
 
@@ -51,9 +55,13 @@ public enum ModelWeights {
   public static func metadata(of file: SafetensorsFile, origin: String) throws -> (
     config: RunConfig, seed: Int, featureDims: [String: Int], thresholds: [Double]?
   ) {
-    guard let configText = file.metadata["config"] else { throw SafetensorsError("\(origin): no config in the metadata") }
+    guard let configText = file.metadata["config"] else {
+      throw SafetensorsError("\(origin): no config in the metadata")
+    }
     let config = try RunConfig.fromJSON(try JSONValue(parsing: configText), origin: "\(origin) config")
-    guard let seed = file.metadata["seed"].flatMap({ Int($0) }) else { throw SafetensorsError("\(origin): no seed in the metadata") }
+    guard let seed = file.metadata["seed"].flatMap({ Int($0) }) else {
+      throw SafetensorsError("\(origin): no seed in the metadata")
+    }
     guard let dimsText = file.metadata["feature_dims"], let pairs = try JSONValue(parsing: dimsText).objectPairs else {
       throw SafetensorsError("\(origin): no feature_dims in the metadata")
     }

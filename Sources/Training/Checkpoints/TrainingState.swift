@@ -25,11 +25,15 @@ public struct TrainingState: Sendable {
     var file = SafetensorsFile()
     file.tensors["adam.m"] = SafetensorsTensor(shape: [adamM.count], values: adamM, dtype: .f32)
     file.tensors["adam.v"] = SafetensorsTensor(shape: [adamV.count], values: adamV, dtype: .f32)
-    if let emaAverage { file.tensors["ema.average"] = SafetensorsTensor(shape: [emaAverage.count], values: emaAverage, dtype: .f32) }
+    if let emaAverage {
+      file.tensors["ema.average"] = SafetensorsTensor(shape: [emaAverage.count], values: emaAverage, dtype: .f32)
+    }
     let counters: JSONValue = .object([
-      ("epoch", .int(epoch)), ("best_loss", bestLoss.isFinite ? .double(bestLoss) : .null), ("best_epoch", .int(bestEpoch)),
+      ("epoch", .int(epoch)), ("best_loss", bestLoss.isFinite ? .double(bestLoss) : .null),
+      ("best_epoch", .int(bestEpoch)),
       ("bad_epochs", .int(badEpochs)), ("seconds", .double(seconds)), ("optimizer_step", .int(optimizerStep)),
-      ("ema_updates", .int(emaUpdates)), ("dropout_random", Self.encode(dropoutRandom)), ("noise_random", Self.encode(noiseRandom)),
+      ("ema_updates", .int(emaUpdates)), ("dropout_random", Self.encode(dropoutRandom)),
+      ("noise_random", Self.encode(noiseRandom)),
     ])
     file.metadata["format"] = "mmolre-training-state-1"
     file.metadata["counters"] = counters.canonical

@@ -21,7 +21,8 @@ public enum Presets {
     }
   }
 
-  static let smallModel = #""d_model": 64, "n_blocks": 2, "n_experts": 4, "rank_min": 4, "rank_max": 32, "task_rank": 16"#
+  static let smallModel =
+    #""d_model": 64, "n_blocks": 2, "n_experts": 4, "rank_min": 4, "rank_max": 32, "task_rank": 16"#
   static let mosi =
     #""paths": ["../shared/data/mosi/label.csv"], "names": ["mosi"], "text_from": ["../shared/data/mosi/unimse_MOSI-label.csv"]"#
   static let mosei = #""paths": ["../shared/data/mosei/label.csv"], "names": ["mosei"]"#

@@ -42,7 +42,9 @@ public struct RunConfig: Sendable {
     var presetName = preset ?? "cpu"
     var fileJSON: JSONValue?
     if let file {
-      guard let data = FileManager.default.contents(atPath: file) else { throw ConfigError("\(file): config file not found") }
+      guard let data = FileManager.default.contents(atPath: file) else {
+        throw ConfigError("\(file): config file not found")
+      }
       do {
         fileJSON = try JSONValue(parsing: [UInt8](data))
       } catch {
@@ -166,12 +168,15 @@ public struct RunConfig: Sendable {
     case .number(let min, let exclusiveMin, let max):
       guard let x = value.doubleValue, x.isFinite else { throw fail("expected a number, got \(value.compact)") }
       if let min, exclusiveMin ? x <= min : x < min {
-        throw fail("must be \(exclusiveMin ? "greater than" : "at least") \(JSONValue.formatNumber(min)), got \(value.compact)")
+        throw fail(
+          "must be \(exclusiveMin ? "greater than" : "at least") \(JSONValue.formatNumber(min)), got \(value.compact)")
       }
       if let max, x >= max { throw fail("must be less than \(JSONValue.formatNumber(max)), got \(value.compact)") }
       return .double(x)
     case .choice(let choices):
-      guard let s = value.stringValue else { throw fail("expected one of \(choices.joined(separator: ", ")), got \(value.compact)") }
+      guard let s = value.stringValue else {
+        throw fail("expected one of \(choices.joined(separator: ", ")), got \(value.compact)")
+      }
       guard choices.contains(s) else {
         let hint = nearestName(to: s, among: choices).map { " (did you mean \($0)?)" } ?? ""
         throw fail("\(s) is not one of \(choices.joined(separator: ", "))\(hint)")

@@ -19,7 +19,8 @@ public struct DataConfig: Sendable {
     kind = Kind(rawValue: v["data.kind"]!.stringValue!)!
     paths = v["data.paths"]!.arrayValue!.map { $0.stringValue! }
     names = v["data.names"]!.arrayValue!.map { $0.stringValue! }
-    featureDirs = Dictionary(uniqueKeysWithValues: v["data.feature_dirs"]!.objectPairs!.map { ($0.0, $0.1.stringValue!) })
+    featureDirs = Dictionary(
+      uniqueKeysWithValues: v["data.feature_dirs"]!.objectPairs!.map { ($0.0, $0.1.stringValue!) })
     emotionLabels = v["data.emotion_labels"]!.arrayValue!.map { $0.stringValue! }
     textFrom = v["data.text_from"]!.arrayValue!.map { $0.stringValue! }
     textField = v["data.text_field"]!.stringValue!

@@ -36,7 +36,9 @@ public enum EnvironmentProbe {
   static func gitState() -> (String?, Bool?) {
     let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
     let checkout = executable.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    guard FileManager.default.fileExists(atPath: checkout.appendingPathComponent(".git").path) else { return (nil, nil) }
+    guard FileManager.default.fileExists(atPath: checkout.appendingPathComponent(".git").path) else {
+      return (nil, nil)
+    }
     guard let commit = git(["rev-parse", "HEAD"], in: checkout.path)?.trimmingCharacters(in: .whitespacesAndNewlines),
       commit.count == 40
     else { return (nil, nil) }

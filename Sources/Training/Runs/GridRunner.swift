@@ -36,7 +36,9 @@ public final class GridRunner {
   public var prepareData: (RunConfig) throws -> PreparedData
   private var dataCache: [String: PreparedData] = [:]
 
-  public init(store: Store, experiment: String, runName: String?, prepareData: @escaping (RunConfig) throws -> PreparedData) {
+  public init(
+    store: Store, experiment: String, runName: String?, prepareData: @escaping (RunConfig) throws -> PreparedData
+  ) {
     self.store = store
     self.experiment = experiment
     self.runName = runName
@@ -62,7 +64,8 @@ public final class GridRunner {
         continue
       }
       let resumes = existing?.status == .killed ? existing?.id : nil
-      let outcome = try train(config: config, seed: seed, cellKey: cellKey, resumes: resumes, index: index, of: jobs.count)
+      let outcome = try train(
+        config: config, seed: seed, cellKey: cellKey, resumes: resumes, index: index, of: jobs.count)
       outcomes.append(outcome)
       onEvent(.cellFinished(index: index, of: jobs.count, outcome: outcome))
     }
@@ -73,10 +76,12 @@ public final class GridRunner {
   public func resume(_ reference: String) throws -> CellOutcome {
     let record = try store.run(reference)
     guard record.status == .killed || record.status == .failed else {
-      throw ConfigError("run \(record.id.short) is \(record.status.rawValue); only a killed or failed run can be resumed")
+      throw ConfigError(
+        "run \(record.id.short) is \(record.status.rawValue); only a killed or failed run can be resumed")
     }
     let config = try RunConfig.fromJSON(try store.config(record.id), origin: "run \(record.id.short)")
-    let outcome = try train(config: config, seed: record.seed, cellKey: config.cellJSON.canonical, resumes: record.id, index: 0, of: 1)
+    let outcome = try train(
+      config: config, seed: record.seed, cellKey: config.cellJSON.canonical, resumes: record.id, index: 0, of: 1)
     onEvent(.cellFinished(index: 0, of: 1, outcome: outcome))
     return outcome
   }
@@ -92,8 +97,10 @@ public final class GridRunner {
   /// Keys that decide what data a run reads.
   static func dataKey(_ config: RunConfig) -> String {
     JSONValue.object(
-      config.values.filter { $0.key.hasPrefix("data.") || $0.key == "model.modalities" || $0.key.hasPrefix("features.") }
-        .sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+      config.values.filter {
+        $0.key.hasPrefix("data.") || $0.key == "model.modalities" || $0.key.hasPrefix("features.")
+      }
+      .sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     ).canonical
   }
 
@@ -118,7 +125,8 @@ public final class GridRunner {
         guard let stateBytes = last.trainingState else { throw SafetensorsError("\(origin): no training state") }
         try trainer.restore(
           weights: try SafetensorsFile(bytes: last.weights, origin: origin),
-          state: try TrainingState(bytes: stateBytes, origin: origin), best: try store.checkpoint(run, kind: .best)?.weights,
+          state: try TrainingState(bytes: stateBytes, origin: origin),
+          best: try store.checkpoint(run, kind: .best)?.weights,
           origin: origin)
       }
       let result = try trainer.fit()
@@ -127,13 +135,15 @@ public final class GridRunner {
         run, results: ["valid": result.valid, "test": result.test], thresholds: result.thresholds,
         predictions: ["valid": Self.rows(result.validPredictions), "test": Self.rows(result.testPredictions)],
         bestEpoch: result.bestEpoch, trainSeconds: result.trainSeconds, parameterCount: result.parameterCount)
-      return CellOutcome(kind: resumes == nil ? .trained : .resumed, run: run, config: config, seed: seed, test: result.test)
+      return CellOutcome(
+        kind: resumes == nil ? .trained : .resumed, run: run, config: config, seed: seed, test: result.test)
     } catch let error as TrainingInterrupted {
       try? store.interruptRun(run)
       throw error
     } catch {
       try? store.failRun(run, error: String(describing: error))
-      return CellOutcome(kind: .failed, run: run, config: config, seed: seed, test: [:], error: String(describing: error))
+      return CellOutcome(
+        kind: .failed, run: run, config: config, seed: seed, test: [:], error: String(describing: error))
     }
   }
 

@@ -45,6 +45,8 @@ public struct SweepAxis: Sendable {
 
   /// Every combination of the axes' values as `key=value` overrides, the first axis slowest.
   public static func cells(_ axes: [SweepAxis]) -> [[String]] {
-    axes.reduce([[]]) { partial, axis in partial.flatMap { prefix in axis.values.map { prefix + ["\(axis.key)=\($0)"] } } }
+    axes.reduce([[]]) { partial, axis in
+      partial.flatMap { prefix in axis.values.map { prefix + ["\(axis.key)=\($0)"] } }
+    }
   }
 }

@@ -21,9 +21,13 @@ public enum BatchOrder {
     for start in stride(from: 0, to: count, by: pool) {
       // Stable sort, longest first; ties keep the shuffled order.
       let ranked = order[start..<min(start + pool, count)].enumerated()
-        .sorted { a, b in lengths[a.element] != lengths[b.element] ? lengths[a.element] > lengths[b.element] : a.offset < b.offset }
+        .sorted { a, b in
+          lengths[a.element] != lengths[b.element] ? lengths[a.element] > lengths[b.element] : a.offset < b.offset
+        }
         .map(\.element)
-      for j in stride(from: 0, to: ranked.count, by: batchSize) { batches.append(Array(ranked[j..<min(j + batchSize, ranked.count)])) }
+      for j in stride(from: 0, to: ranked.count, by: batchSize) {
+        batches.append(Array(ranked[j..<min(j + batchSize, ranked.count)]))
+      }
     }
     return rng.permutation(batches.count).map { batches[$0] }
   }

@@ -24,7 +24,9 @@ public struct PreparedData: Sendable {
   }
 
   public func split(_ name: String) throws -> MultimodalDataset {
-    guard let split = splits[name] else { throw DataError("the data has no \(name) split (it has \(splits.keys.sorted()))") }
+    guard let split = splits[name] else {
+      throw DataError("the data has no \(name) split (it has \(splits.keys.sorted()))")
+    }
     return split
   }
 }

@@ -159,9 +159,13 @@ public final class Trainer {
     return try body()
   }
 
-  func trainEpoch() throws -> [String: Double] {
+  /// One pass over the training split: the steps of epoch `state.epoch`, no validation, nothing
+  /// logged. `fit()` calls it; benchmarks time it alone.
+  @discardableResult
+  public func trainEpoch() throws -> [String: Double] {
     let t = config.train
-    let batches = BatchOrder.batches(count: train.count, batchSize: t.batchSize, seed: seed, epoch: state.epoch, lengths: trainLengths)
+    let batches = BatchOrder.batches(
+      count: train.count, batchSize: t.batchSize, seed: seed, epoch: state.epoch, lengths: trainLengths)
     context.training = true
     var sums = (total: 0.0, sa: 0.0, er: 0.0, balance: 0.0)
     for (i, rows) in batches.enumerated() {
@@ -173,7 +177,9 @@ public final class Trainer {
       model.params.zeroGradients()
       model.backward(context)
       clipGradientNorm(model.params.gradients, maxNorm: t.gradClip)
-      optimizer.update(values: model.params.values, gradients: model.params.gradients, lrScale: schedule.multiplier(afterSteps: optimizer.step))
+      optimizer.update(
+        values: model.params.values, gradients: model.params.gradients,
+        lrScale: schedule.multiplier(afterSteps: optimizer.step))
       average?.update(values: model.params.values)
       sums.total += parts.total
       sums.sa += parts.sa
@@ -182,7 +188,8 @@ public final class Trainer {
       if i % 8 == 0 || i == batches.count - 1 {
         onProgress?(
           TrainingProgress(
-            epoch: state.epoch, maxEpochs: t.maxEpochs, step: i + 1, steps: batches.count, trainLoss: parts.total, validLoss: nil))
+            epoch: state.epoch, maxEpochs: t.maxEpochs, step: i + 1, steps: batches.count, trainLoss: parts.total,
+            validLoss: nil))
       }
     }
     let n = Double(max(batches.count, 1))
@@ -195,13 +202,17 @@ public final class Trainer {
     let (predictions, losses, routing) = evaluate(valid, collectRouting: true)
     var out = losses
     if let metrics = try? predictions.score() {
-      for key in MetricKeys.msa + ["mean_WA", "mean_F1", "mean_AUC", "micro_F1"] { if let v = metrics[key] { out[key] = v } }
+      for key in MetricKeys.msa + ["mean_WA", "mean_F1", "mean_AUC", "micro_F1"] {
+        if let v = metrics[key] { out[key] = v }
+      }
     }
     return (out, routing)
   }
 
   /// Predictions, loss parts and (optionally) mean gates on a split, in evaluation mode.
-  func evaluate(_ dataset: MultimodalDataset, collectRouting: Bool = false) -> (Predictions, [String: Double], [RoutingStat]) {
+  func evaluate(_ dataset: MultimodalDataset, collectRouting: Bool = false) -> (
+    Predictions, [String: Double], [RoutingStat]
+  ) {
     let t = config.train
     context.training = false
     defer { context.training = true }
@@ -240,7 +251,9 @@ public final class Trainer {
             for s in mConfig.streamNames.indices {
               if let gates = model.gates(modality: m, block: block, stream: s) {
                 for slot in 0..<rows.count {
-                  for e in 0..<mConfig.nExperts { gateSums[g * mConfig.nExperts + e] += Double(gates[slot * mConfig.nExperts + e]) }
+                  for e in 0..<mConfig.nExperts {
+                    gateSums[g * mConfig.nExperts + e] += Double(gates[slot * mConfig.nExperts + e])
+                  }
                 }
               }
               g += 1
@@ -274,7 +287,8 @@ public final class Trainer {
   /// Reloads the selected checkpoint and reports every metric from it.
   func finish() throws -> SeedResult {
     if let bestWeights {
-      try ModelWeights.load(try SafetensorsFile(bytes: bestWeights, origin: "best checkpoint"), into: model, origin: "best checkpoint")
+      try ModelWeights.load(
+        try SafetensorsFile(bytes: bestWeights, origin: "best checkpoint"), into: model, origin: "best checkpoint")
     }
     let (validPredictions, _, _) = evaluate(valid)
     let (testPredictions, _, _) = evaluate(test)

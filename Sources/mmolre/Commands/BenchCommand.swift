@@ -1,17 +1,25 @@
 // `mmolre bench`: the measurements behind BENCHMARKS.md; `bench store` times the experiment store.
 import Benchmarks
 import Foundation
+import Tracker
+import Training
 
 enum BenchCommand: Command {
   static let name = "bench"
-  static let summary = "run a benchmark (store: the experiment store's costs)"
+  static let summary = "run a benchmark: epoch (training speed), experts (fused vs loop, low vs full rank), store"
   static let help = """
-    Usage: mmolre bench store [--runs N] [--writers N] [--runs-per-writer N] [--epoch-seconds S] [--folder DIR]
+    Usage: mmolre bench epoch [--preset NAME] [--set KEY=VALUE]... [--epochs N] [--threads 1,2]
+           mmolre bench experts [--threads N]
+           mmolre bench store [--runs N] [--writers N] [--runs-per-writer N] [--epoch-seconds S] [--folder DIR]
 
     store: the tracker's cost per logged epoch (30 epochs x 20 metrics), bytes per run (25 params,
     20 final metrics, weights aside), a filtered `runs` query and the grouped compare table on a store
     of N runs (default 10,000), and N writer processes (default 4) on one store, counting what landed.
     Prints a Markdown table beside MLflow 3.17's figures for the same workload.
+
+    epoch: seconds per training epoch (data prepared beforehand, nothing logged) and the GFLOP/s of its
+    GEMMs beside the sgemm peak measured in the same run. experts: the fused mixture against the loop
+    over experts at the paper's size, and low-rank against full-rank experts for N = 4, 8, 16.
     """
   static let options: [OptionSpec] = [
     .value("runs", "N", "runs in the large store (default 10000)"),
@@ -19,13 +27,69 @@ enum BenchCommand: Command {
     .value("runs-per-writer", "N", "runs each writer logs (default 50)"),
     .value("epoch-seconds", "S", "the cpu preset's epoch time to compare with (default 2)"),
     .value("folder", "DIR", "where the temporary stores go (default a temporary folder)"),
+    .value("preset", "NAME", "epoch: the preset to time (default cpu)"),
+    .value("set", "KEY=VALUE", "epoch: a config override", repeatable: true),
+    .value("epochs", "N", "epoch: epochs to time (default 3)"),
+    .value("threads", "LIST", "epoch: BLAS threads to try (default 1,2); experts: threads (default 1)"),
   ]
 
   static func run(_ arguments: Arguments) throws {
     guard let what = arguments.positionals.first, arguments.positionals.count == 1 else {
-      throw UsageError("expected what to benchmark: store")
+      throw UsageError("expected what to benchmark: \(available.joined(separator: ", "))")
     }
-    guard what == "store" else { throw UsageError("unknown benchmark \(what); available: store") }
+    switch what {
+    case "store": try store(arguments)
+    case "epoch": try epoch(arguments)
+    case "experts": try experts(arguments)
+    default: throw UsageError("unknown benchmark \(what); available: \(available.joined(separator: ", "))")
+    }
+  }
+
+  static let available = ["epoch", "experts", "store"]
+
+  static func epoch(_ arguments: Arguments) throws {
+    let config = try RunConfig.load(preset: arguments.value("preset"), overrides: arguments.all("set"))
+    let epochs = try arguments.int("epochs") ?? 3
+    let threads = try arguments.intList("threads") ?? [1, 2]
+    var rows: [[String]] = []
+    for t in threads {
+      let peak = SgemmPeak.measure(threads: t)
+      let report = try EpochBenchmark(config: config, epochs: epochs).run(threads: t)
+      rows.append([
+        String(t), String(format: "%.2f", report.bestSeconds), report.seconds.map { String(format: "%.2f", $0) }.joined(separator: " "),
+        String(format: "%.1f", report.gflops), String(format: "%.1f", peak), String(format: "%.2f", report.gflops / peak),
+      ])
+    }
+    print("epoch of preset \(config.name) (\(epochs) epochs; best)")
+    print(TextTable(header: ["threads", "s/epoch", "all epochs", "GFLOP/s", "sgemm peak", "share"], rows: rows).markdown(), terminator: "")
+  }
+
+  static func experts(_ arguments: Arguments) throws {
+    let threads = try arguments.int("threads") ?? 1
+    let peak = SgemmPeak.measure(threads: threads)
+    let bench = ExpertBenchmark()
+    let (fused, loop) = bench.fusedAndLoop()
+    var rows: [[String]] = []
+    for m in [fused, loop] {
+      rows.append([m.label, String(format: "%.1f", m.seconds * 1000), String(format: "%.1f", m.gflops), String(format: "%.2f", m.gflops / peak)])
+    }
+    print("fused vs loop, d_model 768, ranks 16/32/64/128, 32 x 50 steps, forward+backward, \(threads) thread(s); sgemm peak \(String(format: "%.1f", peak)) GFLOP/s")
+    print(TextTable(header: ["form", "ms", "GFLOP/s", "of peak"], rows: rows).markdown())
+    print(String(format: "loop / fused time: %.2fx", loop.seconds / fused.seconds))
+    var table: [[String]] = []
+    for n in [4, 8, 16] {
+      let (low, full) = bench.lowVersusFull(experts: n)
+      table.append([
+        String(n), String(low.parameters), String(full.parameters), String(format: "%.2fx", Double(full.parameters) / Double(low.parameters)),
+        String(format: "%.2fx", Double(full.flops) / Double(low.flops)), String(format: "%.1f", low.seconds * 1000),
+        String(format: "%.1f", full.seconds * 1000), String(format: "%.2fx", full.seconds / low.seconds),
+      ])
+    }
+    print("\nlow-rank (ranks spread 16..128) vs full-rank (rank 768) experts")
+    print(TextTable(header: ["N", "params low", "params full", "params ratio", "FLOPs ratio", "ms low", "ms full", "time ratio"], rows: table).markdown(), terminator: "")
+  }
+
+  static func store(_ arguments: Arguments) throws {
     let folder = arguments.value("folder") ?? NSTemporaryDirectory() + "mmolre-bench-\(getpid())"
     let seconds = try arguments.value("epoch-seconds").map { text -> Double in
       guard let value = Double(text), value > 0 else { throw UsageError("--epoch-seconds: a positive number") }

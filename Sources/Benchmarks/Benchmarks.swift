@@ -1,1 +1,0 @@
-// Benchmarks: the measurements behind BENCHMARKS.md (`mmolre bench`).
