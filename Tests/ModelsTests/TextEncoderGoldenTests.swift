@@ -46,13 +46,14 @@ import Testing
     }
   }
 
-  /// A batch gives each text what it gets alone, padded `forward` equals `encode`, and padded positions
-  /// are zero with mask 0.
+  /// A batch gives each text what it gets alone (with one worker or two), padded `forward` equals
+  /// `encode`, and padded positions are zero with mask 0.
   @Test func batchingEqualsOneTextAtATime() throws {
     let encoder = try MiniLMFixture.encoder()
     let tokens = Array(try MiniLMFixture.tokens().prefix(12)).map { MiniLMFixture.truncated($0, to: 64) }
     let alone = tokens.map { encoder.encode(tokenIds: [$0])[0] }
-    let batched = encoder.encode(tokenIds: tokens, batchSize: 5)
+    let batched = encoder.encode(tokenIds: tokens, batchSize: 5, threads: 2)
+    let serial = encoder.encode(tokenIds: tokens, batchSize: 5, threads: 1)
     let ctx = Context(params: encoder.params, training: false)
     let padded = encoder.forward(tokens, ctx)
     let (t, h) = (padded.steps, padded.width)
@@ -63,7 +64,7 @@ import Testing
     for (s, single) in alone.enumerated() {
       #expect(single.count == tokens[s].count * h)
       for i in single.indices {
-        worstBatched = max(worstBatched, abs(batched[s][i] - single[i]))
+        worstBatched = max(worstBatched, abs(batched[s][i] - single[i]), abs(serial[s][i] - single[i]))
         worstPadded = max(worstPadded, abs(padded.features[s * t * h + i] - single[i]))
       }
       for step in 0..<t {

@@ -23,19 +23,32 @@ public final class BertModel<T: Scalar> {
   /// Builds the model with zero weights (call `initialize(seed:)` or `load(_:origin:)`).
   /// - Parameter trainableLayers: nil or >= L trains everything; k in 0 ..< L trains the top k layers.
   /// - Precondition: `trainableLayers` is not negative.
-  public init(config: BertModelConfig, trainableLayers: Int? = nil) {
+  public convenience init(config: BertModelConfig, trainableLayers: Int? = nil) {
     precondition((trainableLayers ?? 0) >= 0, "trainableLayers must not be negative")
     let count = config.layers
-    let firstTrainable = trainableLayers.map { $0 >= count ? 0 : count - $0 } ?? 0
     let params = ParameterSet<T>()
+    self.init(
+      config: config, firstTrainable: trainableLayers.map { $0 >= count ? 0 : count - $0 } ?? 0, registry: params,
+      params: params)
+    params.allocate()
+  }
+
+  /// Another set of nodes over `other`'s parameters (no copy), so that two threads can each run a
+  /// forward pass: a node keeps its last input for backward and serves one pass at a time.
+  public convenience init(sharingParametersOf other: BertModel<T>) {
+    // Registering the same tensors in the same order into an unallocated set gives the same refs.
+    self.init(
+      config: other.config, firstTrainable: other.firstTrainableLayer, registry: ParameterSet(), params: other.params)
+  }
+
+  private init(config: BertModelConfig, firstTrainable: Int, registry: ParameterSet<T>, params: ParameterSet<T>) {
     self.config = config
     self.params = params
     firstTrainableLayer = firstTrainable
-    embeddings = BertEmbeddings(params, "embeddings", config: config, trainable: firstTrainable == 0)
-    layers = (0..<count).map {
-      BertLayer(params, "encoder.layer.\($0)", config: config, trainable: $0 >= firstTrainable)
+    embeddings = BertEmbeddings(registry, "embeddings", config: config, trainable: firstTrainable == 0)
+    layers = (0..<config.layers).map {
+      BertLayer(registry, "encoder.layer.\($0)", config: config, trainable: $0 >= firstTrainable)
     }
-    params.allocate()
   }
 
   /// BERT's random initialisation (normal(0, `std`) weights and tables, zero biases, unit LayerNorms),

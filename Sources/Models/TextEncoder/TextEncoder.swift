@@ -11,6 +11,7 @@
 // The encoder owns its `ParameterSet` (trainable parameters in `values`, frozen ones in `buffers`), so
 // the trainer runs a second AdamW over it with `features.text_lr`.
 import Data
+import Dispatch
 import Numerics
 
 /// The encoder's output for a batch, in the context's arena (valid until its reset).
@@ -37,8 +38,9 @@ public final class TextEncoder<T: Scalar> {
   /// Normalised token sequence -> frozen bottom's output [L_i, H].
   private var memo: [[Int32]: [T]] = [:]
   private var lastBatch: TokenBatch?
-  /// Kept between `encode` calls so that steady-state inference allocates nothing.
-  private let inferenceArenas = (Arena<T>(), Arena<T>())
+  /// Node graphs over `params` with their arenas, one per inference worker, kept between `encode`
+  /// calls so that steady-state inference allocates nothing.
+  private var inferenceWorkers: [(BertModel<T>, (Arena<T>, Arena<T>))] = []
 
   /// A model of `config` with zero weights (`load` or `model.initialize(seed:)` next).
   /// - Parameter trainableLayers: nil or >= L: everything trains; k in 0 ..< L: the top k layers train
@@ -161,42 +163,90 @@ public final class TextEncoder<T: Scalar> {
 
   /// Per-token features for the feature cache: for each sequence, its `[L_i, H]` last hidden states
   /// (row-major, special tokens kept), in eval mode, in input order. Sequences run in batches of
-  /// `batchSize` sorted by length, so little padding-like imbalance arises; the memo is not used.
+  /// `batchSize` sorted by length; the memo is not used.
+  ///
+  /// With `threads` > 1 (default: OpenBLAS's thread count, so `OPENBLAS_NUM_THREADS=2` gives 2), that
+  /// many workers each run whole batches with single-threaded BLAS: on small batches this scales better
+  /// than splitting every GEMM, since the elementwise work runs in parallel too. OpenBLAS's thread count
+  /// is set to 1 for the call and restored after it, so no other thread should use BLAS meanwhile.
   /// Do not call between a training `forward` and its `backward` (the nodes' saved state is reused).
   @_specialize(exported:true,where T == Float)
-  public func encode(tokenIds: [[Int32]], batchSize: Int = 32) -> [[Float]] {
-    var out = [[Float]](repeating: [], count: tokenIds.count)
+  public func encode(tokenIds: [[Int32]], batchSize: Int = 32, threads: Int? = nil) -> [[Float]] {
     let h = hiddenSize
-    run(tokenIds, batchSize: batchSize) { index, rows, length in
-      out[index] = (0..<(length * h)).map { Float(rows[$0]) }
+    var starts: [Int] = []
+    var total = 0
+    for sequence in tokenIds {
+      starts.append(total)
+      total += sequence.count * h
     }
-    return out
+    var flat = [Float](repeating: 0, count: total)
+    flat.withUnsafeMutableBufferPointer { buffer in
+      let base = buffer.baseAddress
+      run(tokenIds, batchSize: batchSize, threads: threads) { index, rows, length in
+        guard let target = base.map({ $0 + starts[index] }) else { return }
+        for k in 0..<(length * h) { target[k] = Float(rows[k]) }
+      }
+    }
+    return tokenIds.indices.map { Array(flat[starts[$0]..<(starts[$0] + tokenIds[$0].count * h)]) }
   }
 
   /// Sentence embeddings as sentence-transformers computes them for all-MiniLM-L6-v2: the mean of the
   /// last hidden states over the tokens, divided by its L2 norm (at least 1e-12). One `[H]` per sequence.
+  /// Batches and threads as in `encode`.
   @_specialize(exported:true,where T == Float)
-  public func sentenceEmbeddings(tokenIds: [[Int32]], batchSize: Int = 32) -> [[Float]] {
-    var out = [[Float]](repeating: [], count: tokenIds.count)
+  public func sentenceEmbeddings(tokenIds: [[Int32]], batchSize: Int = 32, threads: Int? = nil) -> [[Float]] {
     let h = hiddenSize
-    run(tokenIds, batchSize: batchSize) { index, rows, length in
-      out[index] = SentencePooling.meanNormalized(rows, tokens: length, width: h).map { Float($0) }
+    var flat = [Float](repeating: 0, count: tokenIds.count * h)
+    flat.withUnsafeMutableBufferPointer { buffer in
+      let base = buffer.baseAddress
+      run(tokenIds, batchSize: batchSize, threads: threads) { index, rows, length in
+        guard let target = base.map({ $0 + index * h }) else { return }
+        for (j, value) in SentencePooling.meanNormalized(rows, tokens: length, width: h).enumerated() {
+          target[j] = Float(value)
+        }
+      }
     }
-    return out
+    return tokenIds.indices.map { Array(flat[($0 * h)..<(($0 + 1) * h)]) }
   }
 
   /// Runs the whole model in eval mode over length-sorted batches and hands each sequence's rows
-  /// [L_i, H] to `consume` with its input index.
-  private func run(_ tokens: [[Int32]], batchSize: Int, consume: (Int, UnsafePointer<T>, Int) -> Void) {
+  /// [L_i, H] to `consume` with its input index, once per index; with several workers `consume` runs on
+  /// several threads at once (for different indices).
+  private func run(
+    _ tokens: [[Int32]], batchSize: Int, threads: Int?, consume: (Int, UnsafePointer<T>, Int) -> Void
+  ) {
     precondition(batchSize > 0, "batchSize must be positive")
     let order = tokens.indices.sorted { (tokens[$0].count, $0) < (tokens[$1].count, $1) }
-    for start in stride(from: 0, to: order.count, by: batchSize) {
-      let indices = order[start..<min(start + batchSize, order.count)]
-      let batch = TokenBatch(indices.map { tokens[$0] })
-      let hidden = model.inferenceForward(batch, arenas: inferenceArenas)
-      for (slot, index) in indices.enumerated() {
-        consume(index, hidden + batch.offsets[slot] * hiddenSize, batch.lengths[slot])
+    let starts = Array(stride(from: 0, to: order.count, by: batchSize))
+    let workers = max(1, min(threads ?? BLASLibrary.threads, starts.count))
+    while inferenceWorkers.count < workers {
+      inferenceWorkers.append((BertModel(sharingParametersOf: model), (Arena(), Arena())))
+    }
+    let previousThreads = BLASLibrary.threads
+    if workers > 1 { BLASLibrary.setThreads(1) }
+    defer { if workers > 1 { BLASLibrary.setThreads(previousThreads) } }
+    let h = hiddenSize
+    withoutActuallyEscaping(consume) { consume in
+      // Each worker uses its own graph and arenas, reads the shared parameters and hands out
+      // disjoint indices, so sharing these across the workers is safe.
+      let shared = WorkerShare(value: (inferenceWorkers, consume))
+      // Worker w takes batches w, w + workers, ...: the batches grow in length, so each gets a similar mix.
+      DispatchQueue.concurrentPerform(iterations: workers) { w in
+        let (graph, arenas) = shared.value.0[w]
+        for b in stride(from: w, to: starts.count, by: workers) {
+          let indices = order[starts[b]..<min(starts[b] + batchSize, order.count)]
+          let batch = TokenBatch(indices.map { tokens[$0] })
+          let hidden = graph.inferenceForward(batch, arenas: arenas)
+          for (slot, index) in indices.enumerated() {
+            shared.value.1(index, hidden + batch.offsets[slot] * h, batch.lengths[slot])
+          }
+        }
       }
     }
   }
+}
+
+/// Values the workers of `TextEncoder.run` share with a `@Sendable` closure (see there why it is safe).
+private struct WorkerShare<Value>: @unchecked Sendable {
+  let value: Value
 }
