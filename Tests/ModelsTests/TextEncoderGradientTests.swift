@@ -40,9 +40,10 @@ import Testing
   /// `L = sum(features * w)` with fixed random `w` (non-zero at padded positions too) and its gradients,
   /// from a fresh context of seed 9, so every evaluation draws the same dropout masks.
   static func lossAndGradients(
-    _ encoder: TextEncoder<Double>, training: Bool = true, padGradient: Double = 1
+    _ encoder: TextEncoder<Double>, training: Bool = true, padGradient: Double = 1,
+    contextParams: ParameterSet<Double>? = nil
   ) -> (loss: Double, gradients: [Double], features: [Double], mask: [Double]) {
-    let ctx = Context(params: encoder.params, training: training, seed: 9)
+    let ctx = Context(params: contextParams ?? encoder.params, training: training, seed: 9)
     let out = encoder.forward(tokens, ctx)
     let count = out.batch * out.steps * out.width
     var rng = RandomStream(seed: 5, stream: 2)
@@ -106,6 +107,23 @@ import Testing
     Self.checkFiniteDifferences(encoder, label: "top layer")
     // Two distinct sequences per pass... three here, each memoized once across all evaluations.
     #expect(encoder.memoizedCount == 3)
+  }
+
+  /// A context over another model's parameters (the trainer's) works the same: the encoder reads its
+  /// own, takes the context's dropout stream and advances it.
+  @Test func contextOfAnotherModel() throws {
+    let encoder = try Self.encoder(trainableLayers: nil)
+    let other = ParameterSet<Double>()
+    other.add("head.weight", shape: [2])
+    other.allocate()
+    let own = Self.lossAndGradients(encoder)
+    let foreign = Self.lossAndGradients(encoder, contextParams: other)
+    #expect(own.features == foreign.features && own.gradients == foreign.gradients)
+    #expect(other.gradients.allSatisfy { $0 == 0 })
+    let ctx = Context(params: other, training: true, seed: 9)
+    let before = ctx.dropoutRandom.position
+    _ = encoder.forward(Self.tokens, ctx)
+    #expect(ctx.dropoutRandom.position > before)
   }
 
   /// Padded positions give zero features, mask 0, and their output gradient changes nothing.
