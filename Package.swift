@@ -28,7 +28,8 @@ let package = Package(
       name: "mmolre", dependencies: ["Numerics", "Data", "Metrics", "Models", "Tracker", "Training", "Benchmarks"]),
 
     .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
-    .testTarget(name: "DataTests", dependencies: ["Data", "Numerics"]),
+    // Fixtures are read in place through #filePath, so they are not resources.
+    .testTarget(name: "DataTests", dependencies: ["Data", "Numerics"], exclude: ["Fixtures"]),
     .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Data"]),
     .testTarget(name: "ModelsTests", dependencies: ["Models", "Numerics", "Data"]),
     .testTarget(name: "TrackerTests", dependencies: ["Tracker", "Data", "Metrics"]),

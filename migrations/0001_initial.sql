@@ -6,12 +6,21 @@
 -- Size: the figures in BENCHMARKS.md (store section) come from this layout. Per-epoch metrics are one
 -- row per epoch holding packed (name id, float64) pairs: a row per value cost 22.7 bytes per value on
 -- disk (measured with dbstat), a packed pair 12, which keeps a 30-epoch x 20-metric run under 17 KiB.
--- Final results stay one row per value: they are what --where filters and compare groups on.
+-- Final results stay one row per value: they are what --where filters and compare groups on. Config
+-- texts live in their own table, shared by the runs that have the same config, so the runs table stays
+-- narrow (about 250 bytes a row) for the scans of `runs --where` and `compare`.
 
 -- Every string the store repeats (config keys, metric names, splits, tasks, modalities) once.
 CREATE TABLE names (
   id INTEGER PRIMARY KEY,
   name TEXT NOT NULL UNIQUE
+) STRICT;
+
+-- Canonical config JSON, stored once per distinct config.
+CREATE TABLE configs (
+  id INTEGER PRIMARY KEY,
+  sha256 TEXT NOT NULL UNIQUE,
+  text TEXT NOT NULL
 ) STRICT;
 
 CREATE TABLE runs (
@@ -21,12 +30,12 @@ CREATE TABLE runs (
   experiment TEXT NOT NULL,
   status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed', 'killed')),
   seed INTEGER NOT NULL,
-  config TEXT NOT NULL,                   -- canonical JSON
-  config_sha256 TEXT NOT NULL,
+  config INTEGER NOT NULL REFERENCES configs(id),
   cell_sha256 TEXT NOT NULL,              -- sha256 of the grid cell key (config without naming fields)
   started_at REAL NOT NULL,               -- Unix seconds
   finished_at REAL,
   heartbeat_at REAL NOT NULL,
+  epochs INTEGER NOT NULL DEFAULT 0,      -- epoch rows logged (kept by logEpoch, so listing needs no count)
   host TEXT NOT NULL,
   pid INTEGER NOT NULL,
   pid_start INTEGER,                      -- the process's start time in clock ticks (Linux), against pid reuse
@@ -48,6 +57,7 @@ CREATE INDEX runs_by_cell ON runs(cell_sha256, seed);
 CREATE INDEX runs_by_status ON runs(status);
 CREATE INDEX runs_by_name ON runs(name);
 CREATE INDEX runs_by_resumes ON runs(resumes);
+CREATE INDEX runs_by_config ON runs(config);
 
 -- One row per dotted config key; kind says how to read value back (0 null, 1 bool, 2 int, 3 double,
 -- 4 string, 5 canonical JSON of a list or object).

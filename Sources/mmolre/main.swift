@@ -2,7 +2,13 @@ import Data
 import Foundation
 
 // Every subcommand, in the order `mmolre --help` lists them.
-let commands: [any Command.Type] = [EncodersCommand.self, MetricsCommand.self]
+// Names starting with "_" are hidden helpers for tests and benchmarks (not listed).
+let commands: [any Command.Type] = [
+  RunCommand.self, RunsCommand.self, ShowCommand.self, CompareCommand.self, ExportCommand.self,
+  ExportLatexCommand.self, ReportCommand.self, RmCommand.self, TagCommand.self, GcCommand.self, ZooCommand.self,
+  MetricsCommand.self, DataCommand.self, EncodersCommand.self, BenchCommand.self, StoreWriterCommand.self,
+]
+let visibleCommands = commands.filter { !$0.name.hasPrefix("_") }
 
 /// Exit statuses (sysexits.h): usage errors 64, bad input data 65.
 enum ExitStatus {
@@ -14,8 +20,8 @@ enum ExitStatus {
 @MainActor func topLevelHelp() -> String {
   var text = "mmolre: MMoLRE for joint sentiment and emotion recognition, with a SQLite experiment tracker.\n\n"
   text += "Usage: mmolre <command> [options]   (mmolre <command> --help for details)\n\nCommands:\n"
-  let width = (commands.map { $0.name.count }.max() ?? 0) + 2
-  for command in commands {
+  let width = (visibleCommands.map { $0.name.count }.max() ?? 0) + 2
+  for command in visibleCommands {
     text += "  \(command.name)\(String(repeating: " ", count: width - command.name.count))\(command.summary)\n"
   }
   return text
@@ -29,7 +35,7 @@ enum ExitStatus {
   }
   raw.removeFirst()
   guard let command = commands.first(where: { $0.name == first }) else {
-    let hint = nearestName(to: first, among: commands.map { $0.name }).map { "; did you mean \($0)?" } ?? ""
+    let hint = nearestName(to: first, among: visibleCommands.map { $0.name }).map { "; did you mean \($0)?" } ?? ""
     printError("mmolre: unknown command \(first)\(hint)")
     return ExitStatus.usage
   }

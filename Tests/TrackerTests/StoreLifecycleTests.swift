@@ -17,8 +17,7 @@ import Tracker
     try store.logEpoch(
       run, epoch: 1, train: ["loss": 0.75], valid: ["loss": 0.5, "MAE": .nan], learningRate: 0.001, seconds: 2,
       steps: 41, routing: [RoutingStat(task: "SA", modality: "text", block: 1, gates: [0.25, 0.75])],
-      last: CheckpointPayload(weights: [1, 2, 3], trainingState: [9]))
-    try store.putCheckpoint(run, kind: .best, epoch: 1, weights: [1, 2, 3])
+      best: CheckpointPayload(weights: [1, 2, 3]), last: CheckpointPayload(weights: [1, 2, 3], trainingState: [9]))
     try store.finishRun(
       run, results: ["test": ["MAE": 0.7, "Corr": .nan]], thresholds: [0.5, 0.35],
       predictions: [
@@ -30,7 +29,7 @@ import Tracker
     #expect(record.status == .finished)
     #expect(record.seed == 1111 && record.experiment == "grid" && record.epochCount == 1)
     #expect(record.environment.gitCommit == "abc" && record.environment.gitDirty == true)
-    #expect(try record.config() == config)
+    #expect(try store.config(run) == config)
     let epochs = try store.epochs(run)
     #expect(epochs.count == 1)
     #expect(epochs[0].train == ["loss": 0.75] && epochs[0].valid["loss"] == 0.5 && epochs[0].valid["MAE"]!.isNaN)
@@ -49,6 +48,7 @@ import Tracker
     #expect(best.weights == [1, 2, 3] && best.epoch == 1 && best.trainingState == nil)
     let last = try #require(try store.checkpoint(run, kind: .last))
     #expect(last.trainingState == [9])
+    #expect(try store.storeStatistics().blobs == 2)  // best and last share the weights blob
   }
 
   @Test func lastCheckpointIsReplacedAndItsOldBlobDeleted() throws {

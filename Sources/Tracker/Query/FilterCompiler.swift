@@ -17,8 +17,7 @@ struct FilterCompiler {
     "seed": "runs.seed", "host": "runs.host", "pid": "runs.pid", "note": "runs.note", "error": "runs.error",
     "git_commit": "runs.git_commit", "git_dirty": "runs.git_dirty", "openblas_core": "runs.openblas_core",
     "threads": "runs.threads", "best_epoch": "runs.best_epoch", "train_seconds": "runs.train_seconds",
-    "parameters": "runs.parameter_count", "config_sha256": "runs.config_sha256",
-    "epochs": "(SELECT count(*) FROM epochs WHERE run = runs.id)",
+    "parameters": "runs.parameter_count", "epochs": "runs.epochs",
     "started": "runs.started_at", "finished": "runs.finished_at",
   ]
   static var runFields: [String] { (Array(runColumns.keys) + ["tag"]).sorted() }
@@ -59,7 +58,7 @@ struct FilterCompiler {
         return wrap("runs.id IN (SELECT run FROM tags WHERE \(test))", values, negated)
       }
       guard let column = Self.runColumns[name] else {
-        let hint = nearestName(to: name, among: Self.runFields).map { "; did you mean run.\($0)?" } ?? ""
+        let hint = didYouMean(name, among: Self.runFields, prefix: "run.")
         throw fail("unknown run field run.\(name)\(hint)", position)
       }
       if name == "status" { try checkStatuses(literals, position: position) }
@@ -67,19 +66,19 @@ struct FilterCompiler {
       return wrap(test, values, negated)
     case .config(let key):
       guard let id = try store.existingNameID(key), try isParamKey(id) else {
-        let hint = nearestName(to: key, among: try store.paramKeys()).map { "; did you mean \($0)?" } ?? ""
+        let hint = didYouMean(key, among: try store.paramKeys())
         throw fail("no run has the config key \(key)\(hint)", position)
       }
       let (test, values) = try test("value", positive, literals, position: position)
       return wrap("runs.id IN (SELECT run FROM params WHERE key = ? AND \(test))", [.integer(id)] + values, negated)
     case .metric(let split, let metric):
       guard let splitID = try store.existingNameID(split), !(try store.resultKeys(split: split).isEmpty) else {
-        let hint = nearestName(to: split, among: try store.resultSplits()).map { "; did you mean \($0)?" } ?? ""
+        let hint = didYouMean(split, among: try store.resultSplits())
         throw fail("no run has results for the split \(split)\(hint)", position)
       }
       guard let keyID = try store.existingNameID(metric), try store.resultKeys(split: split).contains(metric) else {
         let hint =
-          nearestName(to: metric, among: try store.resultKeys(split: split)).map { "; did you mean \($0)?" } ?? ""
+          didYouMean(metric, among: try store.resultKeys(split: split))
         throw fail("no run has the metric \(metric) in \(split)\(hint)", position)
       }
       let (test, values) = try test("value", positive, literals, position: position)
@@ -125,7 +124,7 @@ struct FilterCompiler {
   private func checkStatuses(_ literals: [RunFilter.Literal], position: Int) throws {
     let names = RunStatus.allCases.map(\.rawValue)
     for case .text(let value) in literals where !names.contains(value) {
-      let hint = nearestName(to: value, among: names).map { "; did you mean \($0)?" } ?? ""
+      let hint = didYouMean(value, among: names)
       throw fail("run.status is one of \(names.joined(separator: ", ")), not \(value)\(hint)", position)
     }
   }

@@ -9,8 +9,7 @@ public struct RunRecord: Sendable {
   public let experiment: String
   public let status: RunStatus
   public let seed: Int
-  /// The canonical config JSON text (`JSONValue.canonical`).
-  public let configText: String
+  /// The sha256 of the canonical config JSON (`Store.config(_:)` reads the config).
   public let configSHA256: String
   /// The sha256 of the grid cell key given to `createRun`.
   public let cellSHA256: String
@@ -30,7 +29,4 @@ public struct RunRecord: Sendable {
   public let tags: [String]
   /// Epoch rows logged.
   public let epochCount: Int
-
-  /// The config parsed (it was stored canonical, so this does not fail for a store mmolre wrote).
-  public func config() throws -> JSONValue { try JSONValue(parsing: configText) }
 }

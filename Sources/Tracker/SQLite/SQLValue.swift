@@ -2,7 +2,7 @@
 
 /// One SQLite value. Every value the store writes goes through a bound parameter of this type, never
 /// through SQL text.
-enum SQLValue: Sendable, Equatable {
+enum SQLValue: Sendable, Hashable {
   case null
   case integer(Int64)
   case real(Double)

@@ -36,8 +36,14 @@ extension Store {
         let hashes = try connection.rows(
           "SELECT weights, state FROM checkpoints WHERE run = ?", [.integer(run.row)]
         ) { [$0.text(0), $0.optionalText(1)] }.flatMap { $0 }.compactMap { $0 }
+        let config = try connection.first("SELECT config FROM runs WHERE id = ?", [.integer(run.row)]) { $0.int64(0) }
         try connection.run("DELETE FROM runs WHERE id = ?", [.integer(run.row)])
         for hash in Set(hashes) { try deleteBlobIfUnreferenced(hash) }
+        if let config {
+          try connection.run(
+            "DELETE FROM configs WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM runs WHERE config = ?1)",
+            [.integer(config)])
+        }
       }
     }
   }
@@ -72,6 +78,7 @@ extension Store {
         """
       let totals = try connection.first("SELECT count(*), coalesce(sum(size), 0) " + orphan) { ($0.int(0), $0.int(1)) }
       try connection.run("DELETE " + orphan)
+      try connection.run("DELETE FROM configs WHERE NOT EXISTS (SELECT 1 FROM runs WHERE config = configs.id)")
       return totals ?? (0, 0)
     }
     if vacuum {

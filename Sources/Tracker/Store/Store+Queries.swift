@@ -6,20 +6,19 @@ import Foundation
 extension Store {
   /// The columns `runRecord(_:)` reads, in order.
   static let runColumns = """
-    runs.id, runs.uid, runs.name, runs.experiment, runs.status, runs.seed, runs.config, runs.config_sha256,
-    runs.cell_sha256, runs.started_at, runs.finished_at, runs.heartbeat_at, runs.host, runs.pid, runs.git_commit,
+    runs.id, runs.uid, runs.name, runs.experiment, runs.status, runs.seed, runs.config,
+    (SELECT sha256 FROM configs WHERE id = runs.config), runs.cell_sha256, runs.started_at, runs.finished_at, runs.heartbeat_at, runs.host, runs.pid, runs.git_commit,
     runs.git_dirty, runs.swift_version, runs.openblas_version, runs.openblas_core, runs.threads,
     (SELECT r.uid FROM runs r WHERE r.id = runs.resumes), runs.resumes, runs.error, runs.note, runs.best_epoch,
     runs.train_seconds, runs.parameter_count,
-    (SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM tags WHERE run = runs.id ORDER BY tag)),
-    (SELECT count(*) FROM epochs WHERE run = runs.id)
+    (SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM tags WHERE run = runs.id ORDER BY tag)), runs.epochs
     """
 
   static func runRecord(_ row: Statement) -> RunRecord {
     RunRecord(
       id: RunID(uid: row.text(1), row: row.int64(0)), name: row.text(2), experiment: row.text(3),
-      status: RunStatus(rawValue: row.text(4)) ?? .failed, seed: row.int(5), configText: row.text(6),
-      configSHA256: row.text(7), cellSHA256: row.text(8), startedAt: Date(timeIntervalSince1970: row.double(9)),
+      status: RunStatus(rawValue: row.text(4)) ?? .failed, seed: row.int(5), configSHA256: row.text(7),
+      cellSHA256: row.text(8), startedAt: Date(timeIntervalSince1970: row.double(9)),
       finishedAt: row.optionalDouble(10).map(Date.init(timeIntervalSince1970:)),
       heartbeatAt: Date(timeIntervalSince1970: row.double(11)), host: row.text(12), pid: row.int(13),
       environment: RunEnvironment(
@@ -81,11 +80,12 @@ extension Store {
           + "(\(named.map(\.id.short).joined(separator: ", "))); use an id")
     }
     let names = try connection.rows("SELECT DISTINCT name FROM runs") { $0.text(0) }
-    let hint = nearestName(to: text, among: names).map { "; did you mean \($0)?" } ?? ""
+    let hint = didYouMean(text, among: names)
     throw TrackerError(.usage, "no run \(text) in \(path) (an id, an id prefix or a name)\(hint)")
   }
 
-  /// Runs matching a `--where` expression (nil: all), oldest first, optionally only of `status`.
+  /// Runs matching a `--where` expression (nil: all), oldest first, optionally only of `status`;
+  /// with `limit`, the newest `limit` of them (still oldest first).
   /// - Throws: `.usage` for a bad expression (with the expression and a caret at the problem).
   public func runs(where expression: String? = nil, status: RunStatus? = nil, limit: Int? = nil) throws -> [RunRecord] {
     try read {
@@ -94,7 +94,8 @@ extension Store {
         sql = "(\(sql)) AND runs.status = ?"
         values.append(.text(status.rawValue))
       }
-      return try runRecords(whereSQL: sql, values, limit: limit)
+      guard let limit else { return try runRecords(whereSQL: sql, values) }
+      return try runRecords(whereSQL: sql, values, order: "runs.started_at DESC, runs.id DESC", limit: limit).reversed()
     }
   }
 
@@ -106,6 +107,20 @@ extension Store {
   }
 
   // MARK: - One run's data
+
+  /// The run's config as recorded (canonical JSON parsed back).
+  public func config(_ run: RunID) throws -> JSONValue {
+    guard
+      let text = try connection.first(
+        "SELECT c.text FROM runs r JOIN configs c ON c.id = r.config WHERE r.id = ?", [.integer(run.row)],
+        { $0.text(0) })
+    else { throw TrackerError(.usage, "run \(run.short) is not in \(path)") }
+    do {
+      return try JSONValue(parsing: text)
+    } catch {
+      throw TrackerError(.data, "\(path): run \(run.short): its stored config is not valid JSON (\(error))")
+    }
+  }
 
   /// The run's params (dotted config keys), in key order.
   public func params(_ run: RunID) throws -> [(String, JSONValue)] {
@@ -187,24 +202,25 @@ extension Store {
 
   /// Every config key some run has, sorted (for suggestions and `--by auto`).
   public func paramKeys() throws -> [String] {
-    try connection.rows("SELECT DISTINCT n.name FROM params p JOIN names n ON n.id = p.key ORDER BY n.name") {
-      $0.text(0)
-    }
+    try connection.rows(
+      "SELECT name FROM names WHERE EXISTS (SELECT 1 FROM params WHERE key = names.id) ORDER BY name"
+    ) { $0.text(0) }
   }
 
   /// Metric names with results in `split`, sorted.
   public func resultKeys(split: String) throws -> [String] {
     guard let splitID = try existingNameID(split) else { return [] }
+    // One index probe per name (the names table is small), not a scan of every result row.
     return try connection.rows(
-      "SELECT DISTINCT n.name FROM results r JOIN names n ON n.id = r.key WHERE r.split = ? ORDER BY n.name",
+      "SELECT name FROM names WHERE EXISTS (SELECT 1 FROM results WHERE split = ? AND key = names.id) ORDER BY name",
       [.integer(splitID)]
     ) { $0.text(0) }
   }
 
   /// Splits that have results.
   public func resultSplits() throws -> [String] {
-    try connection.rows("SELECT DISTINCT n.name FROM results r JOIN names n ON n.id = r.split ORDER BY n.name") {
-      $0.text(0)
-    }
+    try connection.rows(
+      "SELECT name FROM names WHERE EXISTS (SELECT 1 FROM results WHERE split = names.id) ORDER BY name"
+    ) { $0.text(0) }
   }
 }

@@ -37,14 +37,20 @@ extension Store {
         uid = Self.newUID()
       }
       try connection.run(
+        "INSERT INTO configs (sha256, text) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING",
+        [.text(configHash), .text(configText)])
+      let configID = try connection.first("SELECT id FROM configs WHERE sha256 = ?", [.text(configHash)]) {
+        $0.int64(0)
+      }
+      try connection.run(
         """
-        INSERT INTO runs (uid, name, experiment, status, seed, config, config_sha256, cell_sha256, started_at,
+        INSERT INTO runs (uid, name, experiment, status, seed, config, cell_sha256, started_at,
           heartbeat_at, host, pid, pid_start, git_commit, git_dirty, swift_version, openblas_version, openblas_core,
           threads, resumes)
-        VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
-          .text(uid), .text(name), .text(experiment), .int(seed), .text(configText), .text(configHash),
+          .text(uid), .text(name), .text(experiment), .int(seed), configID.map { .integer($0) } ?? .null,
           .text(cellHash), .real(now), .real(now), .text(identity.host), .int(identity.pid), .int(identity.startTicks),
           .text(environment.gitCommit), .int(environment.gitDirty.map { $0 ? 1 : 0 }), .text(environment.swiftVersion),
           .text(environment.openBLASVersion), .text(environment.openBLASCore), .int(environment.threads),
@@ -92,6 +98,8 @@ extension Store {
       INSERT INTO checkpoints (run, kind, epoch, weights, state)
       SELECT ?, kind, epoch, weights, state FROM checkpoints WHERE run = ? AND epoch <= ?
       """, [.integer(new.row), .integer(old.row), .int(lastEpoch)])
+    try connection.run(
+      "UPDATE runs SET epochs = (SELECT count(*) FROM epochs WHERE run = ?1) WHERE id = ?1", [.integer(new.row)])
   }
 
   static func newUID() -> String {
@@ -113,19 +121,24 @@ extension Store {
   }
 
   /// Records a finished epoch in one transaction: its row (metrics, learning rate, seconds, steps,
-  /// routing), the heartbeat and, when `last` is given, the latest checkpoint taken after this epoch
-  /// (replacing the previous one), so a killed run's last epoch row and its resumable checkpoint agree.
+  /// routing), the heartbeat, the new best checkpoint when validation improved (`best`), and the latest
+  /// checkpoint taken after this epoch (`last`, replacing the previous one), so a killed run's last
+  /// epoch row, its best checkpoint and its resumable state always agree.
   ///
   /// - Parameters:
   ///   - epoch: 1-based; each epoch is logged once.
   ///   - train, valid: metric name -> value (NaN allowed) for the training and validation split.
+  ///   - best, last: checkpoints taken after this epoch (weights as safetensors bytes, and the training
+  ///     state to resume from); the same bytes for both are stored once.
   /// - Throws: `.state` when the run is not `running` or the epoch was logged already.
   /// - Complexity: one INSERT of about 12 bytes per metric; hashing `last` (about 250 MB/s) happens
   ///   before the write lock is taken.
   public func logEpoch(
     _ run: RunID, epoch: Int, train: [String: Double], valid: [String: Double], learningRate: Double,
-    seconds: Double, steps: Int, routing: [RoutingStat] = [], last: CheckpointPayload? = nil
+    seconds: Double, steps: Int, routing: [RoutingStat] = [], best: CheckpointPayload? = nil,
+    last: CheckpointPayload? = nil
   ) throws {
+    let hashedBest = best.map(HashedPayload.init)
     let hashed = last.map(HashedPayload.init)
     try write {
       try requireRunning(run)
@@ -147,7 +160,9 @@ extension Store {
           .blob(try packMetrics(train)), .blob(try packMetrics(valid)),
           groups.isEmpty ? .null : .blob(PackedValues.packRouting(groups)),
         ])
-      try connection.run("UPDATE runs SET heartbeat_at = ? WHERE id = ?", [.real(Self.now), .integer(run.row)])
+      try connection.run(
+        "UPDATE runs SET heartbeat_at = ?, epochs = epochs + 1 WHERE id = ?", [.real(Self.now), .integer(run.row)])
+      if let hashedBest { try storeCheckpoint(run, kind: .best, epoch: epoch, hashedBest) }
       if let hashed { try storeCheckpoint(run, kind: .last, epoch: epoch, hashed) }
     }
   }

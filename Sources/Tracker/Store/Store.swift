@@ -76,10 +76,17 @@ public final class Store {
     // Check first, while nothing has been written: a refused store stays byte for byte as it was.
     let migrator = Migrator(migrations: migrations)
     let plan = try migrator.inspect(connection)
-    try connection.execute(script: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+    try connection.execute(script: Self.pragmas)
     backupPath = try migrator.apply(plan, to: connection)
     if reap { try reapDeadRuns() }
   }
+
+  /// Per-connection settings. cache_size: 32 MiB of pages, so a comparison over 10,000 runs reads each
+  /// page once; mmap_size: reads map the file instead of copying pages through read(2).
+  static let pragmas = """
+    PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+    PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456;
+    """
 
   // MARK: - Names
 
@@ -128,6 +135,12 @@ public final class Store {
       throw error
     }
   }
+
+  /// Runs many store calls in one write transaction (bulk imports, benchmarks): each call inside
+  /// becomes a savepoint, and nothing is visible to other processes until `body` returns.
+  /// - Warning: the store's write lock is held for all of `body`; other writers wait.
+  @discardableResult
+  public func batch<T>(_ body: () throws -> T) throws -> T { try write(body) }
 
   /// A read transaction: the queries in `body` see one snapshot.
   func read<T>(_ body: () throws -> T) throws -> T { try connection.read(body) }

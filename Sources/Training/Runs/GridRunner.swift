@@ -75,7 +75,7 @@ public final class GridRunner {
     guard record.status == .killed || record.status == .failed else {
       throw ConfigError("run \(record.id.short) is \(record.status.rawValue); only a killed or failed run can be resumed")
     }
-    let config = try RunConfig.fromJSON(try record.config(), origin: "run \(record.id.short)")
+    let config = try RunConfig.fromJSON(try store.config(record.id), origin: "run \(record.id.short)")
     let outcome = try train(config: config, seed: record.seed, cellKey: config.cellJSON.canonical, resumes: record.id, index: 0, of: 1)
     onEvent(.cellFinished(index: 0, of: 1, outcome: outcome))
     return outcome

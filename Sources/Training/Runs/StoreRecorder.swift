@@ -11,13 +11,10 @@ public final class StoreRecorder: RunRecorder {
     self.run = run
   }
 
-  public func epochFinished(_ summary: EpochSummary, last: CheckpointPayload) throws {
+  public func epochFinished(_ summary: EpochSummary, best: [UInt8]?, last: CheckpointPayload) throws {
     try store.logEpoch(
       run, epoch: summary.epoch, train: summary.train, valid: summary.valid, learningRate: summary.learningRate,
-      seconds: summary.seconds, steps: summary.steps, routing: summary.routing, last: last)
-  }
-
-  public func bestCheckpoint(epoch: Int, weights: [UInt8]) throws {
-    try store.putCheckpoint(run, kind: .best, epoch: epoch, weights: weights)
+      seconds: summary.seconds, steps: summary.steps, routing: summary.routing,
+      best: best.map { CheckpointPayload(weights: $0) }, last: last)
   }
 }

@@ -4,7 +4,7 @@ import Tracker
 public struct EpochSummary: Sendable {
   /// 1-based.
   public var epoch: Int
-  /// `train_loss`, `train_sa_loss`, `train_er_loss`, `train_balance` (means over the epoch's steps).
+  /// `loss`, `sa_loss`, `er_loss`, `balance` of the training steps (means over the epoch).
   public var train: [String: Double]
   /// `loss`, `sa_loss`, `er_loss` and the validation metrics at threshold 0.5.
   public var valid: [String: Double]
@@ -18,8 +18,8 @@ public struct EpochSummary: Sendable {
 /// Where a trainer reports its progress so that nothing is lost: the store implements it
 /// (`StoreRecorder`); tests keep it in memory.
 public protocol RunRecorder: AnyObject {
-  /// An epoch ended; `last` is the checkpoint to resume from after it (weights and training state).
-  func epochFinished(_ summary: EpochSummary, last: CheckpointPayload) throws
-  /// A new best checkpoint (lowest validation loss so far).
-  func bestCheckpoint(epoch: Int, weights: [UInt8]) throws
+  /// An epoch ended: `best` holds the new best weights when validation loss improved, `last` the
+  /// checkpoint to resume from after it (weights and training state). One transaction in the store,
+  /// so a killed run's epoch rows and checkpoints always agree.
+  func epochFinished(_ summary: EpochSummary, best: [UInt8]?, last: CheckpointPayload) throws
 }

@@ -111,10 +111,10 @@ public final class Trainer {
       let trainLoss = try trainEpoch()
       let (validLoss, routing) = withAverage { validationPass() }
       let improved = validLoss["loss"]! < state.bestLoss
+      var newBest: [UInt8]? = nil
       if improved {
-        let weights = withAverage { ModelWeights.file(of: model, config: config, seed: seed).serialized() }
-        try recorder?.bestCheckpoint(epoch: state.epoch + 1, weights: weights)
-        bestWeights = weights
+        newBest = withAverage { ModelWeights.file(of: model, config: config, seed: seed).serialized() }
+        bestWeights = newBest
         state.bestLoss = validLoss["loss"]!
         state.bestEpoch = state.epoch + 1
         state.badEpochs = 0
@@ -128,10 +128,10 @@ public final class Trainer {
         epoch: state.epoch, train: trainLoss, valid: validLoss,
         learningRate: t.learningRate * schedule.multiplier(afterSteps: optimizer.step), seconds: seconds,
         steps: optimizer.step, routing: routing)
-      try recorder?.epochFinished(summary, last: lastCheckpoint())
+      try recorder?.epochFinished(summary, best: newBest, last: lastCheckpoint())
       onProgress?(
         TrainingProgress(
-          epoch: state.epoch, maxEpochs: t.maxEpochs, step: 0, steps: 0, trainLoss: trainLoss["train_loss"],
+          epoch: state.epoch, maxEpochs: t.maxEpochs, step: 0, steps: 0, trainLoss: trainLoss["loss"],
           validLoss: validLoss["loss"]))
     }
     return try finish()
@@ -186,7 +186,7 @@ public final class Trainer {
       }
     }
     let n = Double(max(batches.count, 1))
-    return ["train_loss": sums.total / n, "train_sa_loss": sums.sa / n, "train_er_loss": sums.er / n, "train_balance": sums.balance / n]
+    return ["loss": sums.total / n, "sa_loss": sums.sa / n, "er_loss": sums.er / n, "balance": sums.balance / n]
   }
 
   /// Validation losses (sample-weighted means over the split, without the balance term), the

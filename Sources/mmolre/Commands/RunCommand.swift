@@ -120,7 +120,7 @@ struct RunCommand: Command {
     }
     let runs = done.compactMap { $0.run?.short }.joined(separator: ", ")
     let title = "test metrics (\(done.count) seed\(done.count == 1 ? "" : "s"); runs \(runs))"
-    return title + "\n" + TextTable.render(header: header, rows: rows)
+    return title + "\n" + TextTable(header: header, rows: rows, rightAligned: Set(1..<header.count)).plain()
   }
 
   static func gridSummary(_ outcomes: [CellOutcome]) -> String {
@@ -138,16 +138,4 @@ extension CellOutcome.Kind {
 struct RunFailure: Error, CustomStringConvertible {
   let message: String
   var description: String { message }
-}
-
-/// A plain text table with columns padded to their widest cell.
-enum TextTable {
-  static func render(header: [String], rows: [[String]]) -> String {
-    let all = [header] + rows
-    let widths = (0..<header.count).map { c in all.map { $0.indices.contains(c) ? $0[c].count : 0 }.max() ?? 0 }
-    return all.map { row in
-      row.enumerated().map { c, cell in cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) }.joined(separator: "  ")
-        .trimmingCharacters(in: .whitespaces)
-    }.joined(separator: "\n")
-  }
 }
