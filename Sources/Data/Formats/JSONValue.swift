@@ -253,6 +253,19 @@ extension JSONValue {
     var parser = JSONParser(bytes: bytes)
     self = try parser.parseDocument()
   }
+
+  /// Reads and parses a JSON file.
+  /// - Throws: `DataError` naming the file when it cannot be read or does not parse.
+  public init(contentsOfFile path: String) throws(DataError) {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw DataError("\(path): file not found or not readable")
+    }
+    do {
+      try self.init(parsing: [UInt8](data))
+    } catch {
+      throw DataError("\(path): not JSON (\(error))")
+    }
+  }
 }
 
 struct JSONParser {

@@ -1,5 +1,3 @@
-import Foundation
-
 // The shape of a BERT-family encoder, read from the Hugging Face `config.json` that ships with its
 // weights (all-MiniLM-L6-v2: 6 layers, hidden 384, 12 heads, intermediate 1536, GELU, LayerNorm eps
 // 1e-12, 512 positions, 30522 pieces, 2 token types). Other keys of the file are ignored.
@@ -39,16 +37,7 @@ public struct BertConfig: Sendable, Equatable {
   /// - Throws: `DataError` naming the file and the key that is missing, of the wrong type or out of range
   ///   (sizes must be positive, `hidden_size` a multiple of `num_attention_heads`, `layer_norm_eps` > 0).
   public init(contentsOf path: String) throws {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw DataError("\(path): file not found or not readable")
-    }
-    let json: JSONValue
-    do {
-      json = try JSONValue(parsing: [UInt8](data))
-    } catch {
-      throw DataError("\(path): not JSON (\(error))")
-    }
-    try self.init(json: json, origin: path)
+    try self.init(json: JSONValue(contentsOfFile: path), origin: path)
   }
 
   /// Reads the keys from a parsed `config.json`; `origin` names it in errors.

@@ -22,3 +22,13 @@ public enum Initialization {
     pointer.update(repeating: value, count: count)
   }
 }
+
+extension Initialization {
+  /// Normal with mean 0 and standard deviation `std` (torch.nn.init.normal_; BERT draws every weight
+  /// matrix and embedding table so, with `std = initializer_range = 0.02`).
+  public static func normal<T: Scalar>(
+    _ pointer: UnsafeMutablePointer<T>, count: Int, std: Double, rng: inout RandomStream
+  ) {
+    for i in 0..<count { pointer[i] = T(rng.nextNormal() * std) }
+  }
+}
