@@ -6,7 +6,7 @@ import Testing
 @Suite struct ExpertsTests {
   @Test(arguments: [ModelConfig.Activation.none, .relu, .gelu])
   func fusedEqualsLoop(_ activation: ModelConfig.Activation) {
-    let (b, t, d) = (3, 5, 6)
+    let (b, d) = (3, 6)
     let storage = SegmentStorage()
     storage.set(lengths: [5, 2, 4])
     let segments = storage.segments

@@ -29,8 +29,8 @@ public final class BertAttention<T: Scalar> {
   var probs: UnsafeMutablePointer<T>?
   var dropoutScale: UnsafeMutablePointer<T>?
   var dropped: UnsafeMutablePointer<T>?
-  /// Start of each sequence's probabilities.
-  var probabilityOffsets: [Int] = []
+  /// The batch's sequences as `Segments` (queries and keys alike: self-attention).
+  let segments = SegmentStorage()
 
   /// Registers `name.self.{query,key,value}.{weight,bias}`, `name.output.dense.{weight,bias}` and
   /// `name.output.LayerNorm.{weight,bias}` (the checkpoint's names for `name = encoder.layer.i.attention`).
@@ -62,29 +62,19 @@ public final class BertAttention<T: Scalar> {
     let qq = query.forward(x, rows: n, ctx)
     let kk = key.forward(x, rows: n, ctx)
     let vv = value.forward(x, rows: n, ctx)
-    var offsets: [Int] = []
-    offsets.reserveCapacity(batch.count)
-    var total = 0
-    for length in batch.lengths {
-      offsets.append(total)
-      total += heads * length * length
-    }
-    probabilityOffsets = offsets
-    let p = ctx.arena.take(total)
-    let ones = ctx.arena.take(batch.maxLength)
-    ones.update(repeating: 1, count: batch.maxLength)
+    segments.set(lengths: batch.lengths)
+    let sequences = segments.segments
+    let shape = AttentionShape(heads: heads, headDim: hidden / heads)
+    let total = shape.probabilityCount(queries: sequences, keys: sequences)
+    let p = ctx.arena.take(max(total, 1))
     let drop = ctx.training && attentionDropout > 0
-    let scale = drop ? ctx.arena.take(total) : nil
-    let kept = drop ? ctx.arena.take(total) : nil
+    let scale = drop ? ctx.arena.take(max(total, 1)) : nil
+    let kept = drop ? ctx.arena.take(max(total, 1)) : nil
     if let scale { dropoutMask(scale, count: total, p: attentionDropout, rng: &ctx.dropoutRandom) }
-    let attended = ctx.arena.take(n * h)
-    for s in 0..<batch.count where batch.lengths[s] > 0 {
-      let (rows, po) = (batch.offsets[s] * h, offsets[s])
-      attentionForward(
-        attended + rows, probs: p + po, q: qq + rows, k: kk + rows, v: vv + rows, keyMask: ones,
-        shape: sequenceShape(batch.lengths[s]), dropoutScale: scale.map { UnsafePointer($0 + po) },
-        dropped: kept.map { $0 + po })
-    }
+    let attended = ctx.arena.take(max(n * h, 1))
+    attentionForward(
+      attended, probs: p, q: qq, k: kk, v: vv, queries: sequences, keys: sequences, shape: shape,
+      dropoutScale: scale.map { UnsafePointer($0) }, dropped: kept)
     (q, k, v, probs, dropoutScale, dropped) = (qq, kk, vv, p, scale, kept)
     let sum = output.forward(attended, rows: n, ctx)
     outputDropout.forward(sum, count: n * h, ctx)
@@ -107,21 +97,15 @@ public final class BertAttention<T: Scalar> {
     let dq = ctx.arena.zeroed(n * h)
     let dk = ctx.arena.zeroed(n * h)
     let dv = ctx.arena.zeroed(n * h)
-    let scratch = ctx.arena.take(batch.maxLength * batch.maxLength)
-    for s in 0..<batch.count where batch.lengths[s] > 0 {
-      let (rows, po) = (batch.offsets[s] * h, probabilityOffsets[s])
-      attentionBackward(
-        dq: dq + rows, dk: dk + rows, dv: dv + rows, dout: dAttended + rows, probs: probs + po, q: q + rows,
-        k: k + rows, v: v + rows, shape: sequenceShape(batch.lengths[s]), scratch: scratch,
-        dropoutScale: dropoutScale.map { UnsafePointer($0 + po) }, dropped: dropped.map { UnsafePointer($0 + po) })
-    }
+    let sequences = segments.segments
+    let shape = AttentionShape(heads: heads, headDim: hidden / heads)
+    attentionBackward(
+      dq: dq, dk: dk, dv: dv, dout: dAttended, probs: probs, q: q, k: k, v: v, queries: sequences, keys: sequences,
+      shape: shape, scratch: ctx.arena.take(shape.largestBlock(queries: sequences, keys: sequences)),
+      dropoutScale: dropoutScale.map { UnsafePointer($0) }, dropped: dropped.map { UnsafePointer($0) })
     query.backward(dq, ctx, dx: dx)
     key.backward(dk, ctx, dx: dx)
     value.backward(dv, ctx, dx: dx)
-  }
-
-  private func sequenceShape(_ length: Int) -> AttentionShape {
-    AttentionShape(batch: 1, queries: length, keys: length, heads: heads, headDim: hidden / heads)
   }
 }
 
