@@ -4,17 +4,19 @@ import Foundation
 // Every subcommand, in the order `mmolre --help` lists them.
 // Names starting with "_" are hidden helpers for tests and benchmarks (not listed).
 let commands: [any Command.Type] = [
-  RunCommand.self, RunsCommand.self, ShowCommand.self, CompareCommand.self, ExportCommand.self,
+  RunCommand.self, RunsCommand.self, ShowCommand.self, EvalCommand.self, CompareCommand.self, ExportCommand.self,
   ExportLatexCommand.self, ReportCommand.self, RmCommand.self, TagCommand.self, GcCommand.self, ZooCommand.self,
   MetricsCommand.self, DataCommand.self, EncodersCommand.self, BenchCommand.self, StoreWriterCommand.self,
 ]
 let visibleCommands = commands.filter { !$0.name.hasPrefix("_") }
 
-/// Exit statuses (sysexits.h): usage errors 64, bad input data 65.
+/// Exit statuses (sysexits.h): usage errors 64, bad input data 65; 130 after Ctrl-C.
 enum ExitStatus {
   static let usage: Int32 = 64
   static let dataError: Int32 = 65
   static let failure: Int32 = 1
+  /// Stopped by Ctrl-C (the shell's 128 + SIGINT).
+  static let interrupted: Int32 = 130
 }
 
 @MainActor func topLevelHelp() -> String {

@@ -137,9 +137,9 @@ public final class GridRunner {
         bestEpoch: result.bestEpoch, trainSeconds: result.trainSeconds, parameterCount: result.parameterCount)
       return CellOutcome(
         kind: resumes == nil ? .trained : .resumed, run: run, config: config, seed: seed, test: result.test)
-    } catch let error as TrainingInterrupted {
+    } catch is TrainingInterrupted {
       try? store.interruptRun(run)
-      throw error
+      throw TrainingInterrupted(run: run)
     } catch {
       try? store.failRun(run, error: String(describing: error))
       return CellOutcome(

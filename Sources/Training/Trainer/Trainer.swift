@@ -22,7 +22,15 @@ public struct TrainingProgress: Sendable {
 
 /// Raised between steps when `shouldStop` says so (Ctrl-C): the last epoch checkpoint stays resumable.
 public struct TrainingInterrupted: Error, CustomStringConvertible {
-  public var description: String { "interrupted" }
+  /// The store's run, once `GridRunner` has marked it `killed`.
+  public var run: RunID?
+
+  public init(run: RunID? = nil) { self.run = run }
+
+  public var description: String {
+    guard let run else { return "interrupted" }
+    return "interrupted: run \(run.short) is marked killed; continue it with mmolre run --resume \(run.short)"
+  }
 }
 
 public final class Trainer {
@@ -282,6 +290,17 @@ public final class Trainer {
       ids: dataset.ids, sources: dataset.sources, sentimentTrue: dataset.sentiment.map(Double.init),
       emotionTrue: dataset.emotions.map(Double.init), sentimentPred: sentiment, emotionProb: probabilities)
     return (predictions, losses, routing)
+  }
+
+  /// The predictions of the model's current weights on split `name` (`train`, `valid` or `test`):
+  /// the evaluation pass `fit()` scores its selected checkpoint with (evaluation mode, batches of
+  /// `train.eval_batch_size` in row order, `train.threads` BLAS threads), so weights loaded with
+  /// `ModelWeights.load(_:into: model, origin:)` give back the predictions their run stored, bit for bit
+  /// on the same machine.
+  /// - Complexity: one forward pass over the split.
+  public func predictions(on name: String) throws -> Predictions {
+    BLASLibrary.setThreads(config.train.threads)
+    return evaluate(try data.split(name)).0
   }
 
   /// Reloads the selected checkpoint and reports every metric from it.

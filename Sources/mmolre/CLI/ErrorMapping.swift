@@ -26,6 +26,7 @@ func describe(_ error: any Error) -> (Int32, String) {
     case .state, .sqlite: return (ExitStatus.failure, error.message)
     }
   case let error as ConfigError: return (ExitStatus.usage, error.message)
+  case let error as TrainingInterrupted: return (ExitStatus.interrupted, error.description)
   default: return (ExitStatus.failure, String(describing: error))
   }
 }
