@@ -2,6 +2,7 @@
 import Data
 import Foundation
 import Tracker
+import Training
 
 enum ZooCommand: Command {
   static let name = "zoo"
@@ -11,23 +12,25 @@ enum ZooCommand: Command {
            mmolre zoo show NAME [--version V]
            mmolre zoo export NAME [--version V] --out FILE.safetensors
            mmolre zoo import FILE.safetensors
-           mmolre zoo build NAME
+           mmolre zoo build NAME | --card FILE.json [--json]
 
     list: the model cards of this mmolre (zoo/*.json) and the models registered in the store, with
     their versions. show: a card and its registered versions. export: one safetensors file with the
     registered weights and the card in its metadata (mmolre.card). import: registers such a file (its
-    weights are checked against the card's weights_sha256). build: trains a card's model into the store.
+    weights are checked against the card's weights_sha256). build: trains a card's model into the store
+    for each of the card's seeds (a finished identical run is reused, a killed one resumed), registers
+    the first seed's selected checkpoint as a new version and checks every metric of the card within the
+    card's tolerance; a metric outside it exits with status 1. --card builds from a card file instead of
+    one compiled into this mmolre.
     """
   static let options: [OptionSpec] = [
     .value("version", "V", "a registered version (default: the newest)"),
     OutputFile.option,
+    .value("card", "FILE", "build: the model card file (default: the card NAME compiled into mmolre)"),
+    .flag("json", "build: the result as one JSON object"),
+    .flag("quiet", "build: no progress bar"),
     StoreAccess.option,
   ]
-
-  /// An error for what is not built yet.
-  struct NotYet: Error, CustomStringConvertible {
-    let description: String
-  }
 
   static func run(_ arguments: Arguments) throws {
     guard let action = arguments.positionals.first else {
@@ -48,7 +51,10 @@ enum ZooCommand: Command {
       guard rest.count == 1 else { throw UsageError("zoo import: expected one FILE") }
       try importFile(rest[0], arguments)
     case "build":
-      throw NotYet(description: "zoo build is not available yet: it trains a card's model and comes with `mmolre run`")
+      guard rest.count == (arguments.value("card") == nil ? 1 : 0) else {
+        throw UsageError("zoo build: expected one NAME, or --card FILE without a NAME")
+      }
+      try ZooBuildOutput.build(card: try buildCard(name: rest.first, arguments), arguments)
     default:
       let hint =
         nearestName(to: action, among: ["list", "show", "export", "import", "build"]).map {
@@ -56,6 +62,24 @@ enum ZooCommand: Command {
         } ?? ""
       throw UsageError("unknown zoo action \(action)\(hint)")
     }
+  }
+
+  /// The card `zoo build` trains: `--card FILE`, else the compiled-in card NAME.
+  private static func buildCard(name: String?, _ arguments: Arguments) throws -> ZooCard {
+    if let path = arguments.value("card") {
+      guard let data = FileManager.default.contents(atPath: path) else {
+        throw UsageError("--card \(path): cannot read the file")
+      }
+      return try ZooCard(text: String(decoding: data, as: UTF8.self), origin: path)
+    }
+    let cards = try ZooCard.embedded()
+    guard let name, let card = cards.first(where: { $0.name == name }) else {
+      let hint = name.flatMap { nearestName(to: $0, among: cards.map(\.name)) }.map { "; did you mean \($0)?" } ?? ""
+      throw UsageError(
+        "no model card named \(name ?? "") in this mmolre\(hint) (cards: \(cards.map(\.name).joined(separator: ", "))); "
+          + "build another card with --card FILE")
+    }
+    return card
   }
 
   /// The registered models, or none when there is no store yet.
