@@ -65,7 +65,8 @@ import Tracker
       }
       out += "  public static let \(label): [(name: String, text: String)] = [\n"
       for (index, file) in files.enumerated() {
-        let comma = index + 1 < files.count ? "," : ""
+        // swift-format wants a trailing comma after the last of several elements, none after a single one.
+        let comma = index + 1 < files.count || files.count > 1 ? "," : ""
         out += "    (\"\(file.name)\", resource\(counter))\(comma)\n"
         literals += "\nprivate let resource\(counter) = \(literal(file.text))\n"
         counter += 1

@@ -8,7 +8,13 @@ public enum EmbeddedResources {
   public static let migrations: [(name: String, text: String)] = [
     ("0001_initial.sql", resource0)
   ]
-  public static let zooCards: [(name: String, text: String)] = []
+  public static let zooCards: [(name: String, text: String)] = [
+    ("synthetic-hard-sharing.json", resource1),
+    ("synthetic-mmolre-1-expert.json", resource2),
+    ("synthetic-mmolre-full-rank.json", resource3),
+    ("synthetic-mmolre-no-task-expert.json", resource4),
+    ("synthetic-mmolre.json", resource5),
+  ]
 }
 
 private let resource0 = #"""
@@ -163,5 +169,680 @@ private let resource0 = #"""
   ) STRICT;
   CREATE INDEX models_by_weights ON models(weights);
   CREATE INDEX models_by_run ON models(run);
+
+  """#
+
+private let resource1 = #"""
+  {
+    "name": "synthetic-hard-sharing",
+    "description": "Ablation: hard parameter sharing instead of MMoLRE's routed experts (cpu preset otherwise), synthetic benchmark",
+    "config": {
+      "data": {
+        "emotion_labels": [],
+        "feature_dirs": {},
+        "folds": [],
+        "kind": "synthetic",
+        "names": [],
+        "paths": [],
+        "synthetic": {
+          "annotator_noise": 1,
+          "audio_dim": 24,
+          "n_annotators": 3,
+          "n_test": 686,
+          "n_train": 1284,
+          "n_valid": 229,
+          "noise": 1,
+          "seed": 0,
+          "text_dim": 32,
+          "utterances_per_speaker": 24,
+          "vision_dim": 16,
+          "with_vision": false
+        },
+        "text_field": "text",
+        "text_from": []
+      },
+      "features": {
+        "batch_size": 32,
+        "finetune_text": false,
+        "text_encoder": "all-MiniLM-L6-v2",
+        "text_lr": 2e-05,
+        "text_max_length": 64,
+        "text_trainable_layers": null
+      },
+      "model": {
+        "architecture": "hard_sharing",
+        "d_model": 64,
+        "dropout": 0.1,
+        "er_intensity": false,
+        "expert_activation": "none",
+        "expert_ranks": null,
+        "full_rank_experts": false,
+        "fusion": "gated",
+        "fusion_heads": 4,
+        "gate_noise": true,
+        "gating": "dense",
+        "layer_norm": true,
+        "modalities": [
+          "text",
+          "audio"
+        ],
+        "n_blocks": 2,
+        "n_experts": 4,
+        "rank_max": 32,
+        "rank_min": 4,
+        "residual": true,
+        "share_unitse": false,
+        "shared_experts": true,
+        "task_expert": true,
+        "task_rank": 16,
+        "tasks": [
+          "SA",
+          "ER"
+        ],
+        "top_k": 2
+      },
+      "name": "synthetic-hard-sharing",
+      "train": {
+        "batch_size": 32,
+        "ema_decay": null,
+        "eval_batch_size": 256,
+        "grad_clip": 1,
+        "group_by_length": false,
+        "lambda_bal": 0.01,
+        "lambda_er": 1,
+        "lr": 0.001,
+        "lr_schedule": "constant",
+        "max_epochs": 30,
+        "patience": 6,
+        "progress": true,
+        "seeds": [
+          1111
+        ],
+        "threads": 1,
+        "thresholds": "valid",
+        "warmup_ratio": 0,
+        "weight_decay": 0.0001
+      }
+    },
+    "data": {
+      "kind": "synthetic",
+      "fingerprints": {
+        "synthetic": "ab7dde80896b6e762509a603b94df1401cb58d13bfc662eee15195a33ab8a2ba"
+      }
+    },
+    "recipe": "cpu preset with model.architecture=hard_sharing: AdamW (lr 0.001, weight decay 1e-4), batch 32, up to 30 epochs, stopped after 6 epochs without a lower validation loss; the checkpoint with the lowest validation loss is the model; ER thresholds chosen on validation; one BLAS thread. The same run: mmolre run --seeds 1111 --set model.architecture=hard_sharing",
+    "command": "mmolre zoo build synthetic-hard-sharing",
+    "seeds": [
+      1111
+    ],
+    "metrics": {
+      "test": {
+        "Has0_acc_2": 0.797376,
+        "Has0_F1_score": 0.796806,
+        "Non0_acc_2": 0.812793,
+        "Non0_F1_score": 0.812045,
+        "Mult_acc_5": 0.44898,
+        "Mult_acc_7": 0.379009,
+        "MAE": 0.786061,
+        "Corr": 0.763371,
+        "mean_WA": 0.761816,
+        "mean_F1": 0.779932,
+        "mean_AUC": 0.84355,
+        "micro_F1": 0.615507
+      }
+    },
+    "tolerance": {
+      "default": 0.03,
+      "Mult_acc_5": 0.06,
+      "Mult_acc_7": 0.06,
+      "MAE": 0.05,
+      "mean_WA": 0.02,
+      "mean_F1": 0.05,
+      "mean_AUC": 0.02,
+      "micro_F1": 0.04
+    },
+    "openblas_core": "Cooperlake",
+    "weights_sha256": "fa4585975e8eb214516036a512d624147746ba5164661242c8b32c86a4b8d479"
+  }
+
+  """#
+
+private let resource2 = #"""
+  {
+    "name": "synthetic-mmolre-1-expert",
+    "description": "Ablation: MMoLRE with one shared expert per block (cpu preset otherwise), synthetic benchmark",
+    "config": {
+      "data": {
+        "emotion_labels": [],
+        "feature_dirs": {},
+        "folds": [],
+        "kind": "synthetic",
+        "names": [],
+        "paths": [],
+        "synthetic": {
+          "annotator_noise": 1,
+          "audio_dim": 24,
+          "n_annotators": 3,
+          "n_test": 686,
+          "n_train": 1284,
+          "n_valid": 229,
+          "noise": 1,
+          "seed": 0,
+          "text_dim": 32,
+          "utterances_per_speaker": 24,
+          "vision_dim": 16,
+          "with_vision": false
+        },
+        "text_field": "text",
+        "text_from": []
+      },
+      "features": {
+        "batch_size": 32,
+        "finetune_text": false,
+        "text_encoder": "all-MiniLM-L6-v2",
+        "text_lr": 2e-05,
+        "text_max_length": 64,
+        "text_trainable_layers": null
+      },
+      "model": {
+        "architecture": "mmolre",
+        "d_model": 64,
+        "dropout": 0.1,
+        "er_intensity": false,
+        "expert_activation": "none",
+        "expert_ranks": null,
+        "full_rank_experts": false,
+        "fusion": "gated",
+        "fusion_heads": 4,
+        "gate_noise": true,
+        "gating": "dense",
+        "layer_norm": true,
+        "modalities": [
+          "text",
+          "audio"
+        ],
+        "n_blocks": 2,
+        "n_experts": 1,
+        "rank_max": 32,
+        "rank_min": 4,
+        "residual": true,
+        "share_unitse": false,
+        "shared_experts": true,
+        "task_expert": true,
+        "task_rank": 16,
+        "tasks": [
+          "SA",
+          "ER"
+        ],
+        "top_k": 2
+      },
+      "name": "synthetic-mmolre-1-expert",
+      "train": {
+        "batch_size": 32,
+        "ema_decay": null,
+        "eval_batch_size": 256,
+        "grad_clip": 1,
+        "group_by_length": false,
+        "lambda_bal": 0.01,
+        "lambda_er": 1,
+        "lr": 0.001,
+        "lr_schedule": "constant",
+        "max_epochs": 30,
+        "patience": 6,
+        "progress": true,
+        "seeds": [
+          1111
+        ],
+        "threads": 1,
+        "thresholds": "valid",
+        "warmup_ratio": 0,
+        "weight_decay": 0.0001
+      }
+    },
+    "data": {
+      "kind": "synthetic",
+      "fingerprints": {
+        "synthetic": "ab7dde80896b6e762509a603b94df1401cb58d13bfc662eee15195a33ab8a2ba"
+      }
+    },
+    "recipe": "cpu preset with model.n_experts=1: AdamW (lr 0.001, weight decay 1e-4), batch 32, up to 30 epochs, stopped after 6 epochs without a lower validation loss; the checkpoint with the lowest validation loss is the model; ER thresholds chosen on validation; one BLAS thread. The same run: mmolre run --seeds 1111 --set model.n_experts=1",
+    "command": "mmolre zoo build synthetic-mmolre-1-expert",
+    "seeds": [
+      1111
+    ],
+    "metrics": {
+      "test": {
+        "Has0_acc_2": 0.803207,
+        "Has0_F1_score": 0.802983,
+        "Non0_acc_2": 0.819033,
+        "Non0_F1_score": 0.818625,
+        "Mult_acc_5": 0.479592,
+        "Mult_acc_7": 0.413994,
+        "MAE": 0.762999,
+        "Corr": 0.764686,
+        "mean_WA": 0.770989,
+        "mean_F1": 0.770937,
+        "mean_AUC": 0.85533,
+        "micro_F1": 0.631695
+      }
+    },
+    "tolerance": {
+      "default": 0.03,
+      "Mult_acc_5": 0.06,
+      "Mult_acc_7": 0.06,
+      "MAE": 0.05,
+      "mean_WA": 0.02,
+      "mean_F1": 0.05,
+      "mean_AUC": 0.02,
+      "micro_F1": 0.04
+    },
+    "openblas_core": "Cooperlake",
+    "weights_sha256": "c301c3c5ae99bcb6aa8c2a25e929158d0442fd3c233883b5f9be00297b375e58"
+  }
+
+  """#
+
+private let resource3 = #"""
+  {
+    "name": "synthetic-mmolre-full-rank",
+    "description": "Ablation: MMoLRE with full-rank experts (every expert rank d_model = 64; cpu preset otherwise), synthetic benchmark",
+    "config": {
+      "data": {
+        "emotion_labels": [],
+        "feature_dirs": {},
+        "folds": [],
+        "kind": "synthetic",
+        "names": [],
+        "paths": [],
+        "synthetic": {
+          "annotator_noise": 1,
+          "audio_dim": 24,
+          "n_annotators": 3,
+          "n_test": 686,
+          "n_train": 1284,
+          "n_valid": 229,
+          "noise": 1,
+          "seed": 0,
+          "text_dim": 32,
+          "utterances_per_speaker": 24,
+          "vision_dim": 16,
+          "with_vision": false
+        },
+        "text_field": "text",
+        "text_from": []
+      },
+      "features": {
+        "batch_size": 32,
+        "finetune_text": false,
+        "text_encoder": "all-MiniLM-L6-v2",
+        "text_lr": 2e-05,
+        "text_max_length": 64,
+        "text_trainable_layers": null
+      },
+      "model": {
+        "architecture": "mmolre",
+        "d_model": 64,
+        "dropout": 0.1,
+        "er_intensity": false,
+        "expert_activation": "none",
+        "expert_ranks": null,
+        "full_rank_experts": true,
+        "fusion": "gated",
+        "fusion_heads": 4,
+        "gate_noise": true,
+        "gating": "dense",
+        "layer_norm": true,
+        "modalities": [
+          "text",
+          "audio"
+        ],
+        "n_blocks": 2,
+        "n_experts": 4,
+        "rank_max": 32,
+        "rank_min": 4,
+        "residual": true,
+        "share_unitse": false,
+        "shared_experts": true,
+        "task_expert": true,
+        "task_rank": 16,
+        "tasks": [
+          "SA",
+          "ER"
+        ],
+        "top_k": 2
+      },
+      "name": "synthetic-mmolre-full-rank",
+      "train": {
+        "batch_size": 32,
+        "ema_decay": null,
+        "eval_batch_size": 256,
+        "grad_clip": 1,
+        "group_by_length": false,
+        "lambda_bal": 0.01,
+        "lambda_er": 1,
+        "lr": 0.001,
+        "lr_schedule": "constant",
+        "max_epochs": 30,
+        "patience": 6,
+        "progress": true,
+        "seeds": [
+          1111
+        ],
+        "threads": 1,
+        "thresholds": "valid",
+        "warmup_ratio": 0,
+        "weight_decay": 0.0001
+      }
+    },
+    "data": {
+      "kind": "synthetic",
+      "fingerprints": {
+        "synthetic": "ab7dde80896b6e762509a603b94df1401cb58d13bfc662eee15195a33ab8a2ba"
+      }
+    },
+    "recipe": "cpu preset with model.full_rank_experts=true: AdamW (lr 0.001, weight decay 1e-4), batch 32, up to 30 epochs, stopped after 6 epochs without a lower validation loss; the checkpoint with the lowest validation loss is the model; ER thresholds chosen on validation; one BLAS thread. The same run: mmolre run --seeds 1111 --set model.full_rank_experts=true",
+    "command": "mmolre zoo build synthetic-mmolre-full-rank",
+    "seeds": [
+      1111
+    ],
+    "metrics": {
+      "test": {
+        "Has0_acc_2": 0.803207,
+        "Has0_F1_score": 0.803462,
+        "Non0_acc_2": 0.828393,
+        "Non0_F1_score": 0.828395,
+        "Mult_acc_5": 0.440233,
+        "Mult_acc_7": 0.379009,
+        "MAE": 0.774184,
+        "Corr": 0.771023,
+        "mean_WA": 0.779303,
+        "mean_F1": 0.779304,
+        "mean_AUC": 0.85363,
+        "micro_F1": 0.628137
+      }
+    },
+    "tolerance": {
+      "default": 0.03,
+      "Mult_acc_5": 0.06,
+      "Mult_acc_7": 0.06,
+      "MAE": 0.05,
+      "mean_WA": 0.02,
+      "mean_F1": 0.05,
+      "mean_AUC": 0.02,
+      "micro_F1": 0.04
+    },
+    "openblas_core": "Cooperlake",
+    "weights_sha256": "9ca4c5f8db15bca76ab30b32e6889efed27a54770d09618bc6effec16ebf84fd"
+  }
+
+  """#
+
+private let resource4 = #"""
+  {
+    "name": "synthetic-mmolre-no-task-expert",
+    "description": "Ablation: MMoLRE without the task-specific experts (cpu preset otherwise), synthetic benchmark",
+    "config": {
+      "data": {
+        "emotion_labels": [],
+        "feature_dirs": {},
+        "folds": [],
+        "kind": "synthetic",
+        "names": [],
+        "paths": [],
+        "synthetic": {
+          "annotator_noise": 1,
+          "audio_dim": 24,
+          "n_annotators": 3,
+          "n_test": 686,
+          "n_train": 1284,
+          "n_valid": 229,
+          "noise": 1,
+          "seed": 0,
+          "text_dim": 32,
+          "utterances_per_speaker": 24,
+          "vision_dim": 16,
+          "with_vision": false
+        },
+        "text_field": "text",
+        "text_from": []
+      },
+      "features": {
+        "batch_size": 32,
+        "finetune_text": false,
+        "text_encoder": "all-MiniLM-L6-v2",
+        "text_lr": 2e-05,
+        "text_max_length": 64,
+        "text_trainable_layers": null
+      },
+      "model": {
+        "architecture": "mmolre",
+        "d_model": 64,
+        "dropout": 0.1,
+        "er_intensity": false,
+        "expert_activation": "none",
+        "expert_ranks": null,
+        "full_rank_experts": false,
+        "fusion": "gated",
+        "fusion_heads": 4,
+        "gate_noise": true,
+        "gating": "dense",
+        "layer_norm": true,
+        "modalities": [
+          "text",
+          "audio"
+        ],
+        "n_blocks": 2,
+        "n_experts": 4,
+        "rank_max": 32,
+        "rank_min": 4,
+        "residual": true,
+        "share_unitse": false,
+        "shared_experts": true,
+        "task_expert": false,
+        "task_rank": 16,
+        "tasks": [
+          "SA",
+          "ER"
+        ],
+        "top_k": 2
+      },
+      "name": "synthetic-mmolre-no-task-expert",
+      "train": {
+        "batch_size": 32,
+        "ema_decay": null,
+        "eval_batch_size": 256,
+        "grad_clip": 1,
+        "group_by_length": false,
+        "lambda_bal": 0.01,
+        "lambda_er": 1,
+        "lr": 0.001,
+        "lr_schedule": "constant",
+        "max_epochs": 30,
+        "patience": 6,
+        "progress": true,
+        "seeds": [
+          1111
+        ],
+        "threads": 1,
+        "thresholds": "valid",
+        "warmup_ratio": 0,
+        "weight_decay": 0.0001
+      }
+    },
+    "data": {
+      "kind": "synthetic",
+      "fingerprints": {
+        "synthetic": "ab7dde80896b6e762509a603b94df1401cb58d13bfc662eee15195a33ab8a2ba"
+      }
+    },
+    "recipe": "cpu preset with model.task_expert=false: AdamW (lr 0.001, weight decay 1e-4), batch 32, up to 30 epochs, stopped after 6 epochs without a lower validation loss; the checkpoint with the lowest validation loss is the model; ER thresholds chosen on validation; one BLAS thread. The same run: mmolre run --seeds 1111 --set model.task_expert=false",
+    "command": "mmolre zoo build synthetic-mmolre-no-task-expert",
+    "seeds": [
+      1111
+    ],
+    "metrics": {
+      "test": {
+        "Has0_acc_2": 0.8207,
+        "Has0_F1_score": 0.820937,
+        "Non0_acc_2": 0.840874,
+        "Non0_F1_score": 0.840876,
+        "Mult_acc_5": 0.492711,
+        "Mult_acc_7": 0.421283,
+        "MAE": 0.73755,
+        "Corr": 0.7825,
+        "mean_WA": 0.774106,
+        "mean_F1": 0.776009,
+        "mean_AUC": 0.853111,
+        "micro_F1": 0.621611
+      }
+    },
+    "tolerance": {
+      "default": 0.03,
+      "Mult_acc_5": 0.06,
+      "Mult_acc_7": 0.06,
+      "MAE": 0.05,
+      "mean_WA": 0.02,
+      "mean_F1": 0.05,
+      "mean_AUC": 0.02,
+      "micro_F1": 0.04
+    },
+    "openblas_core": "Cooperlake",
+    "weights_sha256": "b57d0e86a72200cd15e69b915e848e38fb3f89d12b7b95da5962fb089f891005"
+  }
+
+  """#
+
+private let resource5 = #"""
+  {
+    "name": "synthetic-mmolre",
+    "description": "MMoLRE, cpu preset (d_model 64, 2 UniTSE blocks, 4 shared low-rank experts of ranks 4-32, a rank-16 expert per task), synthetic benchmark",
+    "config": {
+      "data": {
+        "emotion_labels": [],
+        "feature_dirs": {},
+        "folds": [],
+        "kind": "synthetic",
+        "names": [],
+        "paths": [],
+        "synthetic": {
+          "annotator_noise": 1,
+          "audio_dim": 24,
+          "n_annotators": 3,
+          "n_test": 686,
+          "n_train": 1284,
+          "n_valid": 229,
+          "noise": 1,
+          "seed": 0,
+          "text_dim": 32,
+          "utterances_per_speaker": 24,
+          "vision_dim": 16,
+          "with_vision": false
+        },
+        "text_field": "text",
+        "text_from": []
+      },
+      "features": {
+        "batch_size": 32,
+        "finetune_text": false,
+        "text_encoder": "all-MiniLM-L6-v2",
+        "text_lr": 2e-05,
+        "text_max_length": 64,
+        "text_trainable_layers": null
+      },
+      "model": {
+        "architecture": "mmolre",
+        "d_model": 64,
+        "dropout": 0.1,
+        "er_intensity": false,
+        "expert_activation": "none",
+        "expert_ranks": null,
+        "full_rank_experts": false,
+        "fusion": "gated",
+        "fusion_heads": 4,
+        "gate_noise": true,
+        "gating": "dense",
+        "layer_norm": true,
+        "modalities": [
+          "text",
+          "audio"
+        ],
+        "n_blocks": 2,
+        "n_experts": 4,
+        "rank_max": 32,
+        "rank_min": 4,
+        "residual": true,
+        "share_unitse": false,
+        "shared_experts": true,
+        "task_expert": true,
+        "task_rank": 16,
+        "tasks": [
+          "SA",
+          "ER"
+        ],
+        "top_k": 2
+      },
+      "name": "synthetic-mmolre",
+      "train": {
+        "batch_size": 32,
+        "ema_decay": null,
+        "eval_batch_size": 256,
+        "grad_clip": 1,
+        "group_by_length": false,
+        "lambda_bal": 0.01,
+        "lambda_er": 1,
+        "lr": 0.001,
+        "lr_schedule": "constant",
+        "max_epochs": 30,
+        "patience": 6,
+        "progress": true,
+        "seeds": [
+          1111
+        ],
+        "threads": 1,
+        "thresholds": "valid",
+        "warmup_ratio": 0,
+        "weight_decay": 0.0001
+      }
+    },
+    "data": {
+      "kind": "synthetic",
+      "fingerprints": {
+        "synthetic": "ab7dde80896b6e762509a603b94df1401cb58d13bfc662eee15195a33ab8a2ba"
+      }
+    },
+    "recipe": "cpu preset: AdamW (lr 0.001, weight decay 1e-4), batch 32, up to 30 epochs, stopped after 6 epochs without a lower validation loss; the checkpoint with the lowest validation loss is the model; ER thresholds chosen on validation; one BLAS thread. The same run: mmolre run --seeds 1111",
+    "command": "mmolre zoo build synthetic-mmolre",
+    "seeds": [
+      1111
+    ],
+    "metrics": {
+      "test": {
+        "Has0_acc_2": 0.785714,
+        "Has0_F1_score": 0.785409,
+        "Non0_acc_2": 0.819033,
+        "Non0_F1_score": 0.818702,
+        "Mult_acc_5": 0.447522,
+        "Mult_acc_7": 0.389213,
+        "MAE": 0.78261,
+        "Corr": 0.762689,
+        "mean_WA": 0.771604,
+        "mean_F1": 0.782301,
+        "mean_AUC": 0.852236,
+        "micro_F1": 0.629529
+      }
+    },
+    "tolerance": {
+      "default": 0.03,
+      "Mult_acc_5": 0.06,
+      "Mult_acc_7": 0.06,
+      "MAE": 0.05,
+      "mean_WA": 0.02,
+      "mean_F1": 0.05,
+      "mean_AUC": 0.02,
+      "micro_F1": 0.04
+    },
+    "openblas_core": "Cooperlake",
+    "weights_sha256": "f3c4558fbd5144a171d06dcbb653ef32fb186732fd74996ff011aca27db69558"
+  }
 
   """#
