@@ -60,6 +60,16 @@ import Training
     #expect(file.tensors.keys.contains("text_encoder.encoder.layer.5.output.dense.weight"))
     #expect(!file.tensors.keys.contains("text_encoder.encoder.layer.4.output.dense.weight"))
 
+    // The predictor (whole encoder, no memo) gives the trainer's test predictions for the same texts.
+    let predictor = try Predictor(weights: file, origin: "best")
+    let texts = try data.split("test").texts!
+    let predictions = predictor.predict(texts, batchSize: 2)
+    for (i, p) in predictions.enumerated() {
+      let expected = min(max(result.testPredictions.sentimentPred![i], -3), 3)
+      #expect(abs(p.sentiment! - expected) < 1e-4)
+      for j in 0..<6 { #expect(abs(p.emotions![j] - result.testPredictions.emotionProb![i * 6 + j]) < 1e-4) }
+    }
+
     let first = try Trainer(config: config, data: data, seed: 5)
     let recorder = MemoryRecorder()
     first.recorder = recorder
