@@ -64,10 +64,11 @@ import Testing
     #expect(manifest.complete && manifest.count == 10 && manifest.dim == 3 && manifest.maxLength == 8)
     #expect(manifest.encoder == "fake" && manifest.encoderSHA256 == "f00d" && manifest.level == "token")
     // Shards of 2 per split in table order: train 2+2+1, valid 2, test 2+1.
-    #expect(manifest.shards.map(\.file) == [
-      "train-00000.safetensors", "train-00001.safetensors", "train-00002.safetensors", "valid-00000.safetensors",
-      "test-00000.safetensors", "test-00001.safetensors",
-    ])
+    #expect(
+      manifest.shards.map(\.file) == [
+        "train-00000.safetensors", "train-00001.safetensors", "train-00002.safetensors", "valid-00000.safetensors",
+        "test-00000.safetensors", "test-00001.safetensors",
+      ])
     #expect(manifest.shards[1].ids == ["v3$_$1", "v4$_$1"])
     #expect(manifest.labelTableSHA256 == SHA256.hex(Array(Self.table.utf8)))
 
@@ -92,7 +93,8 @@ import Testing
   @Test func longTranscriptsAreTruncatedKeepingClassAndSeparator() throws {
     let folder = try TestFiles.scratch()
     let table = try TestFiles.write(Self.table, to: "label.csv", in: folder)
-    _ = try Self.job(folder, table: table, maxLength: 4).run(tokenizer: Self.tokenizer(), encoder: FakeEncoder().encoder)
+    _ = try Self.job(folder, table: table, maxLength: 4).run(
+      tokenizer: Self.tokenizer(), encoder: FakeEncoder().encoder)
     let all = try FeatureCache.open(folder: folder + "/cache").readAll()
     // very very bad movie -> [CLS] very very [SEP]
     #expect(all["v3$_$2"] == [2, 0, 4, 8, 1, 4, 8, 2, 4, 3, 3, 4])
@@ -153,9 +155,13 @@ import Testing
     let table = try TestFiles.write(Self.table, to: "label.csv", in: folder)
     _ = try Self.job(folder, table: table).run(tokenizer: Self.tokenizer(), encoder: FakeEncoder().encoder)
     let shard = folder + "/cache/valid-00000.safetensors"
-    var bytes = [UInt8](FileManager.default.contents(atPath: shard)!)
-    bytes[bytes.count - 1] ^= 0x40
-    try AtomicFile.write(bytes, to: shard)
+    #expect(FileManager.default.fileExists(atPath: folder + "/cache/.verified.json"))
+    // Changed in place: same size and inode, so only the modification time tells the stamp it changed.
+    let bytes = [UInt8](FileManager.default.contents(atPath: shard)!)
+    let handle = try #require(FileHandle(forWritingAtPath: shard))
+    try handle.seek(toOffset: UInt64(bytes.count - 1))
+    try handle.write(contentsOf: [bytes[bytes.count - 1] ^ 0x40])
+    try handle.close()
     let error = #expect(throws: DataError.self) { try FeatureCache.open(folder: folder + "/cache").readAll() }
     #expect(error?.message == "\(shard): sha256 differs from manifest.json; the shard changed after extraction")
     let fake = FakeEncoder()
@@ -202,8 +208,9 @@ import Testing
     var wanted = cache.manifest.settings
     wanted.maxLength = 64
     let read = #expect(throws: DataError.self) { try cache.check(wanted, fix: "Rebuild it.") }
-    #expect(read?.message == "\(manifest): max_length is 8 in this cache but 64 is asked for; the cache was made "
-      + "with other settings or for another table. Rebuild it.")
+    #expect(
+      read?.message == "\(manifest): max_length is 8 in this cache but 64 is asked for; the cache was made "
+        + "with other settings or for another table. Rebuild it.")
     wanted = cache.manifest.settings
     wanted.textFromSHA256 = "abc"
     let textFrom = #expect(throws: DataError.self) { try cache.check(wanted, fix: "") }
@@ -234,6 +241,7 @@ import Testing
     }
     #expect(error?.message.contains("holds other files than a feature cache (notes.txt)") == true)
     let missing = #expect(throws: DataError.self) { try FeatureCache.open(folder: foreign + "/nothing") }
-    #expect(missing?.message == "\(foreign)/nothing/manifest.json: not found; a feature cache folder holds manifest.json")
+    #expect(
+      missing?.message == "\(foreign)/nothing/manifest.json: not found; a feature cache folder holds manifest.json")
   }
 }

@@ -3,7 +3,10 @@
 // `manifest.json` (`FeatureCacheManifest`) naming the shards, their clip ids and sha256. Shards hold
 // runs of one split's clips in table order, so reading a split walks its shards in order and a lazy
 // lookup keeps one decoded shard in memory (MOSEI's 22856 clips are about 1 GB of floats; the
-// splits are built without a second full copy). Each shard is checked against its sha256 when read.
+// splits are built without a second full copy). Each shard is checked against its sha256 when read,
+// unless `.verified.json` (written by the extraction: size, inode and modification time of each shard
+// as it was hashed, see `VerificationStamp`) shows the file unchanged since: hashing MOSEI's 860 MB
+// would add about 4 s to every run that reads it.
 //
 // Layout:
 //   manifest.json
@@ -23,6 +26,8 @@ public struct FeatureCache: Sendable {
   public let manifest: FeatureCacheManifest
   /// sha256 of `manifest.json`'s bytes: the cache's fingerprint (it names every shard's sha256).
   public let fingerprint: String
+  /// Shards seen with their hash, and their file signature at that moment.
+  let stamp: VerificationStamp
 
   /// Reads the manifest of a finished cache.
   /// - Throws: `DataError` naming the manifest when it is absent or malformed, or when the extraction
@@ -36,7 +41,8 @@ public struct FeatureCache: Sendable {
           + "(\(done) of \(manifest.shards.count) shards); run the same `mmolre features extract` command again "
           + "to complete it")
     }
-    return FeatureCache(folder: folder, manifest: manifest, fingerprint: SHA256.hex(bytes))
+    return FeatureCache(
+      folder: folder, manifest: manifest, fingerprint: SHA256.hex(bytes), stamp: VerificationStamp(folder: folder))
   }
 
   /// Checks that the cache was made with `wanted`.
@@ -57,7 +63,7 @@ public struct FeatureCache: Sendable {
     var out: [String: [Float]] = [:]
     out.reserveCapacity(manifest.count)
     for shard in manifest.shards {
-      for (id, frames) in try Self.readShard(shard, folder: folder, manifest: manifest) { out[id] = frames }
+      for (id, frames) in try readShard(shard) { out[id] = frames }
     }
     return out
   }
@@ -69,20 +75,36 @@ public struct FeatureCache: Sendable {
     return ClipFeatures(modality: manifest.modality, dim: manifest.dim) { try cursor.frames(of: $0) }
   }
 
-  /// The features of one shard, by clip id, after checking its sha256 (when the manifest has it), that
-  /// it holds exactly the manifest's ids, and that each is F32 `[T, dim]` with 1 <= T <= max_length.
-  public static func readShard(
-    _ shard: FeatureCacheManifest.Shard, folder: String, manifest: FeatureCacheManifest
-  ) throws -> [String: [Float]] {
+  /// The features of one shard, by clip id, after checking its sha256 (unless the extraction's stamp
+  /// shows the file unchanged since it was hashed), that it holds exactly the manifest's ids, and that
+  /// each is F32 `[T, dim]` with 1 <= T <= max_length.
+  /// - Throws: `DataError` naming the shard that is missing, damaged or changed since extraction.
+  public func readShard(_ shard: FeatureCacheManifest.Shard) throws -> [String: [Float]] {
     let path = folder + "/" + shard.file
+    let signature = VerificationStamp.signature(of: path)
     guard let data = FileManager.default.contents(atPath: path) else {
       throw DataError("\(path): shard not found (listed in \(FeatureCacheManifest.fileName))")
     }
     let bytes = [UInt8](data)
-    if let expected = shard.sha256, SHA256.hex(bytes) != expected {
-      throw DataError("\(path): sha256 differs from \(FeatureCacheManifest.fileName); the shard changed after extraction")
+    if let expected = shard.sha256, signature.flatMap({ stamp.hash(of: shard.file, signature: $0) }) != expected,
+      SHA256.hex(bytes) != expected
+    {
+      throw DataError(
+        "\(path): sha256 differs from \(FeatureCacheManifest.fileName); the shard changed after extraction")
     }
-    return try decode(bytes, origin: path, ids: shard.ids, dim: manifest.dim, maxLength: manifest.maxLength)
+    return try Self.decode(bytes, origin: path, ids: shard.ids, dim: manifest.dim, maxLength: manifest.maxLength)
+  }
+
+  /// Records each shard's hash with its file's signature in `.verified.json`, so that reads need not
+  /// hash it again while it stays unchanged.
+  static func stampShards(of manifest: FeatureCacheManifest, folder: String) {
+    var stamp = VerificationStamp(folder: folder)
+    for shard in manifest.shards {
+      if let hash = shard.sha256, let signature = VerificationStamp.signature(of: folder + "/" + shard.file) {
+        stamp.record(shard.file, hash: hash, signature: signature)
+      }
+    }
+    stamp.save()
   }
 
   /// Parses shard bytes into features by clip id; see `readShard`.
@@ -182,7 +204,7 @@ private final class ShardCursor {
     guard let k = shardOf[id] else { return nil }
     if current != k {
       frames = [:]  // release the previous shard before decoding the next
-      frames = try FeatureCache.readShard(cache.manifest.shards[k], folder: cache.folder, manifest: cache.manifest)
+      frames = try cache.readShard(cache.manifest.shards[k])
       current = k
     }
     return frames[id]

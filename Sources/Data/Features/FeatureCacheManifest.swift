@@ -124,11 +124,15 @@ public struct FeatureCacheManifest: Sendable, Equatable {
       return value
     }
     func string(_ key: String, in object: JSONValue? = nil, at: String = "") throws -> String {
-      guard let s = try field(key, object, at).stringValue else { throw DataError("\(origin): \(at)\(key) is not a string") }
+      guard let s = try field(key, object, at).stringValue else {
+        throw DataError("\(origin): \(at)\(key) is not a string")
+      }
       return s
     }
     func int(_ key: String, in object: JSONValue? = nil, at: String = "") throws -> Int {
-      guard let n = try field(key, object, at).intValue else { throw DataError("\(origin): \(at)\(key) is not an integer") }
+      guard let n = try field(key, object, at).intValue else {
+        throw DataError("\(origin): \(at)\(key) is not an integer")
+      }
       return n
     }
     func optionalInt(_ key: String, in object: JSONValue? = nil, at: String = "") throws -> Int? {

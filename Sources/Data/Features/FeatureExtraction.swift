@@ -91,7 +91,8 @@ public struct FeatureExtraction {
   public func transcripts() throws -> (table: LabelTable, texts: [String: String]) {
     var table = try LabelTable.load(path: tablePath)
     if let textFromPath {
-      table = table.fillingEmptyTexts(from: try LabelTable.load(path: textFromPath, requireSplits: [], dropUnsplit: false))
+      table = table.fillingEmptyTexts(
+        from: try LabelTable.load(path: textFromPath, requireSplits: [], dropUnsplit: false))
     }
     if let limit { table.rows = Array(table.rows.prefix(max(0, limit))) }
     var texts: [String: String] = [:]
@@ -148,7 +149,7 @@ public struct FeatureExtraction {
       labelTable: tablePath, labelTableSHA256: settings.labelTableSHA256, textFrom: textFromPath,
       textFromSHA256: settings.textFromSHA256, limit: limit, chunkSize: chunkSize,
       shards: Self.plan(table, chunkSize: chunkSize))
-    let previous = try prepareFolder(wanted: settings, plan: manifest.shards)
+    let previous = try prepareFolder(wanted: settings)
     try manifest.write(folder: folder)
 
     let empty = table.rows.filter { texts[$0.id]!.isEmpty }.map(\.id)
@@ -158,7 +159,8 @@ public struct FeatureExtraction {
           + "(\(DataConventions.listed(empty)))")
     }
     var report = Report(
-      folder: folder, clips: manifest.count, clipsPerSplit: table.rows.reduce(into: [:]) { $0[$1.mode, default: 0] += 1 },
+      folder: folder, clips: manifest.count,
+      clipsPerSplit: table.rows.reduce(into: [:]) { $0[$1.mode, default: 0] += 1 },
       encoded: 0, reused: 0, tokens: 0, encodeSeconds: 0, seconds: 0, notes: table.notes)
     for k in manifest.shards.indices {
       var shard = manifest.shards[k]
@@ -181,10 +183,12 @@ public struct FeatureExtraction {
       report.tokens += shard.tokens ?? 0
       try onShard(
         Progress(
-          shard: shard.file, encoded: kept == nil, clipsDone: report.encoded + report.reused, clipsTotal: manifest.count,
+          shard: shard.file, encoded: kept == nil, clipsDone: report.encoded + report.reused,
+          clipsTotal: manifest.count,
           clipsEncoded: report.encoded, encodeSeconds: report.encodeSeconds))
     }
     removeStaleShards(keeping: Set(manifest.shards.map(\.file)))
+    FeatureCache.stampShards(of: manifest, folder: folder)
     manifest.complete = true
     try manifest.write(folder: folder)  // last: a complete manifest marks a finished cache
     report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
@@ -202,16 +206,18 @@ public struct FeatureExtraction {
     }
   }
 
-  /// Checks an existing folder and returns the manifest of an earlier run (nil when there is none or
-  /// `overwrite` discards it).
-  private func prepareFolder(wanted: FeatureCacheSettings, plan: [FeatureCacheManifest.Shard]) throws
-    -> FeatureCacheManifest?
-  {
+  /// Checks `folder` before the encoder is loaded: it must not hold other files, nor (unless
+  /// `overwrite`) a cache made with other settings than `encoder` and this table.
+  /// - Throws: `DataError` naming the folder or the manifest and the field that differs.
+  public func checkFolder(encoder: String, encoderSHA256: String) throws {
+    _ = try existingManifest(wanted: settings(encoder: encoder, encoderSHA256: encoderSHA256, dim: nil))
+  }
+
+  /// The manifest of an earlier run in `folder` when it is to be continued; nil when there is none or
+  /// `overwrite` discards it.
+  private func existingManifest(wanted: FeatureCacheSettings) throws -> FeatureCacheManifest? {
     var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) else {
-      try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-      return nil
-    }
+    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) else { return nil }
     guard isDirectory.boolValue else { throw DataError("\(folder): exists and is not a folder") }
     let entries = try FileManager.default.contentsOfDirectory(atPath: folder)
     let foreign = entries.filter { !FeatureCache.isOwnFile($0) }.sorted()
@@ -220,16 +226,26 @@ public struct FeatureExtraction {
         "\(folder): the folder holds other files than a feature cache (\(DataConventions.listed(foreign))); "
           + "choose another --out")
     }
-    guard entries.contains(FeatureCacheManifest.fileName) else { return nil }
+    guard entries.contains(FeatureCacheManifest.fileName), !overwrite else { return nil }
     let previous = try FeatureCacheManifest.read(folder: folder).manifest
-    if overwrite {
-      for name in entries where name.hasSuffix(".safetensors") { try? FileManager.default.removeItem(atPath: folder + "/" + name) }
-      return nil
-    }
     if let (field, have, want) = previous.settings.mismatch(with: wanted) {
       throw DataError(
         "\(folder)/\(FeatureCacheManifest.fileName): \(field) is \(have) in this cache but \(want) is asked for; "
           + "pass --overwrite to replace it, or choose another --out")
+    }
+    return previous
+  }
+
+  /// Checks the folder (see `existingManifest`), creates it or, with `overwrite`, removes its shards;
+  /// returns the manifest of an earlier run to continue.
+  private func prepareFolder(wanted: FeatureCacheSettings) throws -> FeatureCacheManifest? {
+    let previous = try existingManifest(wanted: wanted)
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    if overwrite {
+      for name in try FileManager.default.contentsOfDirectory(atPath: folder)
+      where FeatureCache.isOwnFile(name) && !name.hasPrefix(".") {
+        try FileManager.default.removeItem(atPath: folder + "/" + name)
+      }
     }
     return previous
   }

@@ -72,7 +72,8 @@ public struct PseudoLabelJob {
   public func run() throws -> Outcome {
     var table = try LabelTable.load(path: tablePath, requireSplits: [], dropUnsplit: false)
     if let textFromPath {
-      table = table.fillingEmptyTexts(from: try LabelTable.load(path: textFromPath, requireSplits: [], dropUnsplit: false))
+      table = table.fillingEmptyTexts(
+        from: try LabelTable.load(path: textFromPath, requireSplits: [], dropUnsplit: false))
     }
     if split != "all" { table.rows.removeAll { $0.mode != split } }
     guard !table.rows.isEmpty else { throw DataError("\(tablePath): no utterance in split \(split)") }
@@ -96,7 +97,8 @@ public struct PseudoLabelJob {
     }
     let dim = referenceEmbeddings.count / max(reference.count, 1)
     guard queries.count == dim * table.rows.count else {
-      throw DataError("\(featureCache ?? tablePath): embeddings of size \(queries.count / table.rows.count), not \(dim)")
+      throw DataError(
+        "\(featureCache ?? tablePath): embeddings of size \(queries.count / table.rows.count), not \(dim)")
     }
     let labels = PseudoLabeler.label(
       table: table, queryEmbeddings: queries, reference: reference, referenceEmbeddings: referenceEmbeddings, dim: dim)
@@ -148,7 +150,7 @@ public struct PseudoLabelJob {
     let dim = cache.manifest.dim
     var pooled: [String: [Float]] = [:]
     for shard in cache.manifest.shards {
-      for (id, frames) in try FeatureCache.readShard(shard, folder: folder, manifest: cache.manifest) {
+      for (id, frames) in try cache.readShard(shard) {
         pooled[id] = frames.withUnsafeBufferPointer {
           SentencePooling.meanNormalized($0.baseAddress!, tokens: frames.count / dim, width: dim)
         }

@@ -23,6 +23,21 @@ public struct PseudoLabel: Sendable, Equatable {
   /// Cosine similarity to that utterance; NaN when there is none.
   public var similarity: Double
   public var referenceText: String
+
+  public init(
+    id: String, mode: String, text: String, sentiment: Double, polarity: String, pseudoEmotion: String,
+    moseiEmotion: String, similarity: Double, referenceText: String
+  ) {
+    self.id = id
+    self.mode = mode
+    self.text = text
+    self.sentiment = sentiment
+    self.polarity = polarity
+    self.pseudoEmotion = pseudoEmotion
+    self.moseiEmotion = moseiEmotion
+    self.similarity = similarity
+    self.referenceText = referenceText
+  }
 }
 
 public enum PseudoLabeler {

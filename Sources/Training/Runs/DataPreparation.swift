@@ -31,7 +31,8 @@ public enum DataPreparation {
     for i in config.data.paths.indices {
       var part = try read(config, i, &fingerprints)
       for name in part.splitNames {
-        part.splits[name] = try restricted(part.splits[name]!, to: config.model.modalities, origin: config.data.paths[i])
+        part.splits[name] = try restricted(
+          part.splits[name]!, to: config.model.modalities, origin: config.data.paths[i])
       }
       let counts = part.splitNames.map { "\($0) \(part.splits[$0]!.count)" }.joined(separator: ", ")
       lines.append("\(config.data.datasetName(i)): \(config.data.paths[i]) (\(counts))")
@@ -114,7 +115,8 @@ public enum DataPreparation {
     let emotions = try perPath(config.data.emotionLabels, i).map { try EmotionLabels.load(path: $0) }
     let loaded = try CSDLoader.load(
       labels: labels, features: features, source: name, folds: folds, emotions: emotions)
-    for path in [labels] + features.map(\.path) + [perPath(config.data.folds, i), perPath(config.data.emotionLabels, i)]
+    for path in [labels] + features.map(\.path)
+      + [perPath(config.data.folds, i), perPath(config.data.emotionLabels, i)]
       .compactMap({ $0 })
     {
       fingerprints[path] = try FeatureExtraction.fileSHA256(path)
@@ -134,7 +136,8 @@ public enum DataPreparation {
       .filter { $0.lowercased().hasSuffix(".csd") && $0.lowercased().contains("label") }.sorted()
     guard found.count == 1 else {
       throw DataError(
-        "\(path): expected one label .csd (a name containing 'Labels'), found \(found.isEmpty ? "none" : found.joined(separator: ", "))")
+        "\(path): expected one label .csd (a name containing 'Labels'), found \(found.isEmpty ? "none" : found.joined(separator: ", "))"
+      )
     }
     return path + "/" + found[0]
   }

@@ -65,7 +65,8 @@ enum BenchCommand: Command {
   static func encoder(_ arguments: Arguments) throws {
     let shared = SharedFolder.locate().map { $0 + "/data/mosi" } ?? "../shared/data/mosi"
     let table = arguments.value("table") ?? shared + "/label.csv"
-    let textFrom = arguments.value("text-from") ?? (arguments.value("table") == nil ? shared + "/unimse_MOSI-label.csv" : "")
+    let defaultFiller = arguments.value("table") == nil ? shared + "/unimse_MOSI-label.csv" : ""
+    let textFrom = arguments.value("text-from") ?? defaultFiller
     var bench = EncoderBenchmark(tablePath: table, textFromPath: textFrom.isEmpty ? nil : textFrom)
     bench.repeats = try arguments.int("repeats") ?? 2
     let measurements = try bench.run(threadCounts: try arguments.intList("threads") ?? [1, 2]) { printError($0) }
@@ -78,9 +79,11 @@ enum BenchCommand: Command {
         String(format: "%.2fx", m.clipsPerSecond / referenceClipsPerSecond),
       ])
     }
-    let first = measurements.first
-    print("MiniLM (all-MiniLM-L6-v2) on \(first?.clips ?? 0) transcripts of \(table), max 64 tokens, batch 32; core \(BLASLibrary.coreName)")
-    print(TextTable(header: ["threads", "clips/s", "s", "tokens/clip", "GEMM GFLOP/s", "sgemm peak", "share", "vs 197 clips/s"], rows: rows).markdown(), terminator: "")
+    print(
+      "MiniLM (all-MiniLM-L6-v2) on \(measurements.first?.clips ?? 0) transcripts of \(table), max 64 tokens, "
+        + "batch 32; OpenBLAS core \(BLASLibrary.coreName)")
+    let header = ["threads", "clips/s", "s", "tokens/clip", "GEMM GFLOP/s", "sgemm peak", "share", "vs 197 clips/s"]
+    print(TextTable(header: header, rows: rows).markdown(), terminator: "")
   }
 
   static func epoch(_ arguments: Arguments) throws {

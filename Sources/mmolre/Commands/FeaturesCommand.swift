@@ -38,9 +38,12 @@ struct FeaturesCommand: Command {
   ]
 
   static func run(_ arguments: Arguments) throws {
-    guard let action = arguments.positionals.first else { throw UsageError("expected a subcommand: extract TABLE or info DIR") }
+    guard let action = arguments.positionals.first else {
+      throw UsageError("expected a subcommand: extract TABLE or info DIR")
+    }
     guard arguments.positionals.count == 2 else {
-      throw UsageError(arguments.positionals.count < 2 ? "features \(action) needs a path" : "features \(action) takes one path")
+      throw UsageError(
+        arguments.positionals.count < 2 ? "features \(action) needs a path" : "features \(action) takes one path")
     }
     switch action {
     case "extract": try extract(table: arguments.positionals[1], arguments)
@@ -59,7 +62,7 @@ struct FeaturesCommand: Command {
 
   static func extract(table: String, _ arguments: Arguments) throws {
     let encoderName = arguments.value("encoder") ?? "minilm"
-    _ = try KnownEncoder.named(encoderName)  // an unknown name is a usage error before any reading
+    let known = try KnownEncoder.named(encoderName)  // an unknown name is a usage error before any reading
     let job = FeatureExtraction(
       tablePath: table, textFromPath: arguments.value("text-from"),
       folder: arguments.value("out") ?? "cache/\(DataConventions.guessSource(path: table))_minilm",
@@ -68,6 +71,8 @@ struct FeaturesCommand: Command {
       overwrite: arguments.flag("overwrite"))
     let batchSize = try positive(arguments, "batch-size") ?? 32
     let threads = try positive(arguments, "threads")
+    // A folder of other settings is refused before the encoder takes its second to load.
+    try job.checkFolder(encoder: known.name, encoderSHA256: known.model.sha256)
     let frozen = try FrozenTextEncoder(name: encoderName)
     let progress = ProgressLine(enabled: !arguments.flag("quiet"))
     let report = try job.run(
@@ -82,7 +87,8 @@ struct FeaturesCommand: Command {
     for note in report.notes { printError("note: \(note)") }
     let splits = DataConventions.splits.compactMap { s in report.clipsPerSplit[s].map { "\(s) \($0)" } }
     print("feature cache: \(report.folder) (\(frozen.known.name), dim \(frozen.dim), max_length \(job.maxLength))")
-    print("clips: \(report.clips) (\(splits.joined(separator: ", "))); encoded \(report.encoded), kept \(report.reused)")
+    print(
+      "clips: \(report.clips) (\(splits.joined(separator: ", "))); encoded \(report.encoded), kept \(report.reused)")
     print(String(format: "tokens per clip: %.1f", report.tokensPerClip))
     print(
       String(
@@ -96,10 +102,12 @@ struct FeaturesCommand: Command {
     for shard in manifest.shards { perSplit[shard.split, default: 0] += shard.ids.count }
     let splits = DataConventions.splits.compactMap { s in perSplit[s].map { "\(s) \($0)" } }
     print("\(folder): \(manifest.complete ? "complete" : "unfinished (rerun the extraction to complete it)")")
-    print("encoder: \(manifest.encoder) (model sha256 \(manifest.encoderSHA256.prefix(12))...), \(manifest.level) level")
+    print(
+      "encoder: \(manifest.encoder) (model sha256 \(manifest.encoderSHA256.prefix(12))...), \(manifest.level) level")
     print("dim \(manifest.dim), max_length \(manifest.maxLength), \(manifest.shards.count) shards")
     print("label table: \(manifest.labelTable)" + (manifest.textFrom.map { ", texts filled from \($0)" } ?? ""))
-    print("clips: \(manifest.count) (\(splits.joined(separator: ", ")))" + (manifest.limit.map { ", --limit \($0)" } ?? ""))
+    print(
+      "clips: \(manifest.count) (\(splits.joined(separator: ", ")))" + (manifest.limit.map { ", --limit \($0)" } ?? ""))
     if let tokens = manifest.tokens, manifest.count > 0 {
       print(String(format: "tokens: %d (%.1f per clip)", tokens, Double(tokens) / Double(manifest.count)))
     }

@@ -34,9 +34,14 @@ enum PseudoLabelOutput {
     let outcome = try job.run()
     try AtomicFile.write(PseudoLabeler.csv(outcome.labels), to: out)
     print("pseudo labels: \(out) (\(outcome.labels.count) utterances; reference: \(outcome.referenceCount) utterances)")
-    print("pseudo classes: " + outcome.classCounts.map { "\($0.name.isEmpty ? "none" : $0.name) \($0.count)" }.joined(separator: ", "))
+    print(
+      "pseudo classes: "
+        + outcome.classCounts.map { "\($0.name.isEmpty ? "none" : $0.name) \($0.count)" }.joined(separator: ", "))
     if let s = outcome.similaritySummary {
-      print(String(format: "similarity to the nearest reference utterance: median %.2f, mean %.2f, 75th percentile %.2f", s.median, s.mean, s.p75))
+      print(
+        String(
+          format: "similarity to the nearest reference utterance: median %.2f, mean %.2f, 75th percentile %.2f",
+          s.median, s.mean, s.p75))
     }
     if let file = outcome.referenceEmbeddingsFile {
       print("reference embeddings: \(file)\(outcome.referenceFromCache ? " (reused)" : " (written)")")

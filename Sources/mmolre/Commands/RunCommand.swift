@@ -57,7 +57,8 @@ struct RunCommand: Command {
     for warning in Set(cells.flatMap(\.warnings)).sorted() { printError("mmolre run: warning: \(warning)") }
     let seeds = try arguments.intList("seeds")
     // The oracle's figures exist for the synthetic benchmark only (real data would be read twice).
-    let reference = cells.count == 1 && cells[0].data.kind == .synthetic ? try? DataPreparation.prepare(cells[0]).reference : nil
+    let synthetic = cells.count == 1 && cells[0].data.kind == .synthetic
+    let reference = synthetic ? try? DataPreparation.prepare(cells[0]).reference : nil
     let outcomes = try runner.run(cells: cells, seeds: seeds)
     progress.clear()
     if cells.count == 1 {
