@@ -168,4 +168,63 @@ import Training
     }
     #expect(audio?.message.contains("mmolre features extract builds text caches only") == true)
   }
+
+  /// The reader fixtures of DataTests (made with h5py and numpy; see their README.md files).
+  static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("DataTests/Fixtures").path
+
+  @Test func anMMSAPickleIsRestrictedToTheModelsModalities() throws {
+    let pickle = Self.fixtures + "/pickles/mmsa_np2_p4.pkl"
+    let config = try RunConfig.load(
+      preset: "cpu",
+      overrides: [
+        "data.kind=mmsa", "data.paths=[\"\(pickle)\"]", "data.names=[\"toy\"]",
+        "model.modalities=[\"audio\", \"text\"]",
+      ])
+    let data = try DataPreparation.prepare(config)
+    let train = try data.split("train")
+    // 4/2/3 clips; text [T, 4] and audio [T, 3] as the fixture was made; sources from data.names.
+    let (valid, test) = (try data.split("valid"), try data.split("test"))
+    #expect(train.count == 4 && valid.count == 2 && test.count == 3)
+    #expect(train.modalities == ["audio", "text"] && train.featureDim("text") == 4 && train.featureDim("audio") == 3)
+    #expect(train.sources == ["toy", "toy", "toy", "toy"] && train.texts?.first == "clip 0 of train café")
+    #expect(data.fingerprints == [pickle: SHA256.hex([UInt8](FileManager.default.contents(atPath: pickle)!))])
+    // data.text_field=text_bert: token id, mask and segment per token, three values a frame.
+    let bert = try DataPreparation.prepare(
+      RunConfig.load(
+        preset: "cpu",
+        overrides: [
+          "data.kind=mmsa", "data.paths=[\"\(pickle)\"]", "data.text_field=text_bert", "model.modalities=[\"text\"]",
+        ]))
+    #expect(try bert.split("train").featureDim("text") == 3 && bert.split("train").sources.first == "pickles")
+  }
+
+  @Test func csdSequencesAreAlignedWithTheGivenFolds() throws {
+    let files = try Files()
+    let folds = files.folder + "/folds.json"
+    try AtomicFile.write(#"{"train": ["v1", "v2"], "valid": ["v3"], "test": ["v4"]}"#, to: folds)
+    let labels = Self.fixtures + "/csd/toy_labels.csd"
+    let audio = Self.fixtures + "/csd/toy_audio.csd"
+    let config = try RunConfig.load(
+      preset: "cpu",
+      overrides: [
+        "data.kind=csd", "data.paths=[\"\(labels)\"]", "data.folds=[\"\(folds)\"]",
+        "data.feature_dirs={\"audio\": \"\(audio)\"}", "model.modalities=[\"audio\"]",
+      ])
+    let data = try DataPreparation.prepare(config)
+    // v1 2 + v2 3 segments train; v3's segment [1, 2.5] has no audio frames and is left out; v4 3.
+    let (train, valid, test) = (try data.split("train"), try data.split("valid"), try data.split("test"))
+    #expect(train.count == 5 && valid.count == 1 && test.count == 3)
+    #expect(train.featureDim("audio") == 2 && train.hasEmotions(0))
+    #expect(Set(data.fingerprints.keys) == [labels, audio, folds])
+    let noFeatures = #expect(throws: ConfigError.self) {
+      try DataPreparation.prepare(
+        RunConfig.load(
+          preset: "cpu",
+          overrides: [
+            "data.kind=csd", "data.paths=[\"\(labels)\"]", "data.folds=[\"\(folds)\"]", "model.modalities=[\"audio\"]",
+          ]))
+    }
+    #expect(noFeatures?.message.hasPrefix("data.feature_dirs.audio: no feature .csd for modality audio") == true)
+  }
 }

@@ -76,14 +76,20 @@ enum BenchCommand: Command {
         String(m.threads), String(format: "%.1f", m.clipsPerSecond), String(format: "%.2f", m.seconds),
         String(format: "%.1f", Double(m.tokens) / Double(m.clips)), String(format: "%.1f", m.gflops),
         String(format: "%.1f", m.sgemmPeak), String(format: "%.2f", m.shareOfPeak),
+        String(format: "%.2f", m.gemmTimeShare), String(format: "%.1f", m.gemmOnlyGflops),
+        String(format: "%.2f", m.gemmOnlyGflops / m.sgemmPeak),
         String(format: "%.2fx", m.clipsPerSecond / referenceClipsPerSecond),
       ])
     }
     print(
       "MiniLM (all-MiniLM-L6-v2) on \(measurements.first?.clips ?? 0) transcripts of \(table), max 64 tokens, "
         + "batch 32; OpenBLAS core \(BLASLibrary.coreName)")
-    let header = ["threads", "clips/s", "s", "tokens/clip", "GEMM GFLOP/s", "sgemm peak", "share", "vs 197 clips/s"]
+    let header = [
+      "threads", "clips/s", "s", "tokens/clip", "GFLOP/s", "sgemm peak", "of peak", "time in GEMMs",
+      "GFLOP/s in GEMMs", "of peak", "vs 197 clips/s",
+    ]
     print(TextTable(header: header, rows: rows).markdown(), terminator: "")
+    print("GFLOP/s: the GEMMs' FLOPs over the wall time; in GEMMs: over the time inside them (per worker).")
   }
 
   static func epoch(_ arguments: Arguments) throws {

@@ -90,10 +90,14 @@ struct FeaturesCommand: Command {
     print(
       "clips: \(report.clips) (\(splits.joined(separator: ", "))); encoded \(report.encoded), kept \(report.reused)")
     print(String(format: "tokens per clip: %.1f", report.tokensPerClip))
-    print(
-      String(
-        format: "encoding: %.1f s, %.1f clips/s (batch %d, threads %d); total %.1f s", report.encodeSeconds,
-        report.clipsPerSecond, batchSize, threads ?? BLASLibrary.threads, report.seconds))
+    if report.encoded == 0 {
+      print(String(format: "nothing to encode: every shard was kept from an earlier run; total %.1f s", report.seconds))
+    } else {
+      print(
+        String(
+          format: "encoding: %.1f s, %.1f clips/s (batch %d, threads %d); total %.1f s", report.encodeSeconds,
+          report.clipsPerSecond, batchSize, threads ?? BLASLibrary.threads, report.seconds))
+    }
   }
 
   static func info(folder: String) throws {
