@@ -33,6 +33,9 @@ public struct EncoderBenchmark {
     /// Best wall seconds of one pass over all clips, and every pass's.
     public var seconds: Double
     public var allSeconds: [Double]
+    /// CPU seconds (user + system) the process used in the best pass: on a machine shared with other
+    /// jobs, `clips / cpuSeconds * threads` estimates the rate with the cores to itself.
+    public var cpuSeconds: Double
     /// GEMM FLOPs of the best pass, and the seconds spent in GEMMs then, summed over the workers.
     public var flops: Int
     public var gemmSeconds: Double
@@ -40,6 +43,8 @@ public struct EncoderBenchmark {
     public var sgemmPeak: Double
 
     public var clipsPerSecond: Double { Double(clips) / seconds }
+    /// Clips per CPU second times the threads: the rate were every thread on a core of its own.
+    public var clipsPerCPUSecond: Double { Double(clips) / cpuSeconds * Double(threads) }
     public var gflops: Double { Double(flops) / seconds / 1e9 }
     public var shareOfPeak: Double { gflops / sgemmPeak }
     /// Share of the workers' time spent inside GEMMs.
@@ -64,21 +69,31 @@ public struct EncoderBenchmark {
       var seconds: [Double] = []
       for _ in 0..<max(1, repeats) {
         FlopCounter.start()
+        let cpuStart = Self.cpuSeconds()
         let start = DispatchTime.now().uptimeNanoseconds
         let tokens = pass(ordered, frozen, threads: threads)
         seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        let cpu = Self.cpuSeconds() - cpuStart
         let flops = FlopCounter.stop()
         log(String(format: "%d thread(s): %.2f s", threads, seconds.last!))
         if seconds.last! <= (best?.seconds ?? .infinity) {
           best = Measurement(
             threads: threads, clips: ordered.count, tokens: tokens, seconds: seconds.last!, allSeconds: [],
-            flops: flops, gemmSeconds: FlopCounter.gemmSeconds, sgemmPeak: peak)
+            cpuSeconds: cpu, flops: flops, gemmSeconds: FlopCounter.gemmSeconds, sgemmPeak: peak)
         }
       }
       best!.allSeconds = seconds
       out.append(best!)
     }
     return out
+  }
+
+  /// User and system CPU seconds of this process so far.
+  static func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
   }
 
   /// Tokenises and encodes `texts` in chunks as the extraction does; returns the tokens encoded.

@@ -59,6 +59,12 @@ enum BenchCommand: Command {
 
   static let available = ["epoch", "experts", "encoder", "store"]
 
+  /// The 1-minute load average (other jobs on the machine), or NaN.
+  static func loadAverage() -> Double {
+    var loads = [Double](repeating: .nan, count: 3)
+    return getloadavg(&loads, 3) > 0 ? loads[0] : .nan
+  }
+
   /// The reference's MiniLM throughput on this machine type (cff5b35 BENCHMARKS.md, 2 threads).
   static let referenceClipsPerSecond = 197.0
 
@@ -73,7 +79,8 @@ enum BenchCommand: Command {
     var rows: [[String]] = []
     for m in measurements {
       rows.append([
-        String(m.threads), String(format: "%.1f", m.clipsPerSecond), String(format: "%.2f", m.seconds),
+        String(m.threads), String(format: "%.1f", m.clipsPerSecond), String(format: "%.1f", m.clipsPerCPUSecond),
+        String(format: "%.2f", m.seconds),
         String(format: "%.1f", Double(m.tokens) / Double(m.clips)), String(format: "%.1f", m.gflops),
         String(format: "%.1f", m.sgemmPeak), String(format: "%.2f", m.shareOfPeak),
         String(format: "%.2f", m.gemmTimeShare), String(format: "%.1f", m.gemmOnlyGflops),
@@ -85,11 +92,14 @@ enum BenchCommand: Command {
       "MiniLM (all-MiniLM-L6-v2) on \(measurements.first?.clips ?? 0) transcripts of \(table), max 64 tokens, "
         + "batch 32; OpenBLAS core \(BLASLibrary.coreName)")
     let header = [
-      "threads", "clips/s", "s", "tokens/clip", "GFLOP/s", "sgemm peak", "of peak", "time in GEMMs",
+      "threads", "clips/s", "clips/CPU-s x threads", "s", "tokens/clip", "GFLOP/s", "sgemm peak", "of peak", "time in GEMMs",
       "GFLOP/s in GEMMs", "of peak", "vs 197 clips/s",
     ]
     print(TextTable(header: header, rows: rows).markdown(), terminator: "")
-    print("GFLOP/s: the GEMMs' FLOPs over the wall time; in GEMMs: over the time inside them (per worker).")
+    print(
+      "clips/CPU-s x threads: the rate were each thread on a core of its own (a shared machine's wall-clock rate is "
+        + "lower). GFLOP/s: the GEMMs' FLOPs over the wall time; in GEMMs: over the time inside them (per worker). "
+        + String(format: "Load average %.1f at the end.", Self.loadAverage()))
   }
 
   static func epoch(_ arguments: Arguments) throws {
