@@ -144,6 +144,18 @@ import Testing
     #expect(try a.readAll() == b.readAll())
     #expect(a.manifest.shards.map(\.sha256) == b.manifest.shards.map(\.sha256))
 
+    // A second extraction into the folder while one runs stops at once.
+    var concurrent: DataError?
+    _ = try Self.job(folder, table: table).run(tokenizer: Self.tokenizer(), encoder: FakeEncoder().encoder) { _ in
+      guard concurrent == nil else { return }
+      concurrent = #expect(throws: DataError.self) {
+        try Self.job(folder, table: table).run(tokenizer: Self.tokenizer(), encoder: FakeEncoder().encoder)
+      }
+    }
+    #expect(
+      concurrent?.message
+        == "\(folder)/cache: another mmolre features extract is writing this cache; wait for it to finish")
+
     // A finished cache is all kept on a rerun.
     let again = FakeEncoder()
     let rerun = try Self.job(folder, table: table).run(tokenizer: Self.tokenizer(), encoder: again.encoder)

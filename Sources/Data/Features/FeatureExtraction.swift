@@ -144,6 +144,10 @@ public struct FeatureExtraction {
     let started = DispatchTime.now().uptimeNanoseconds
     var (table, texts) = try transcripts()
     let settings = try settings(encoder: encoder.name, encoderSHA256: encoder.modelSHA256, dim: encoder.dim)
+    _ = try existingManifest(wanted: settings)  // a file in the way, or other settings: stop before locking
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    let lock = try FolderLock(folder: folder)
+    defer { lock.release() }
     var manifest = FeatureCacheManifest(
       encoder: encoder.name, encoderSHA256: encoder.modelSHA256, dim: encoder.dim, maxLength: maxLength,
       labelTable: tablePath, labelTableSHA256: settings.labelTableSHA256, textFrom: textFromPath,
@@ -241,6 +245,11 @@ public struct FeatureExtraction {
   private func prepareFolder(wanted: FeatureCacheSettings) throws -> FeatureCacheManifest? {
     let previous = try existingManifest(wanted: wanted)
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    // A killed run may leave the temporary file of the shard it was writing.
+    for name in try FileManager.default.contentsOfDirectory(atPath: folder)
+    where name.hasPrefix(".") && name.hasSuffix(".partial") {
+      try? FileManager.default.removeItem(atPath: folder + "/" + name)
+    }
     if overwrite {
       for name in try FileManager.default.contentsOfDirectory(atPath: folder)
       where FeatureCache.isOwnFile(name) && !name.hasPrefix(".") {
@@ -273,5 +282,27 @@ public struct FeatureExtraction {
     for name in entries where name.hasSuffix(".safetensors") && !names.contains(name) && FeatureCache.isOwnFile(name) {
       try? FileManager.default.removeItem(atPath: folder + "/" + name)
     }
+  }
+}
+
+/// An exclusive `flock` on `folder/.lock` for the length of an extraction, so that two extractions into
+/// one folder stop at once instead of writing the same shards side by side. The kernel drops the lock
+/// when the process dies, so a killed run never leaves the folder locked.
+private struct FolderLock {
+  let descriptor: Int32
+
+  init(folder: String) throws {
+    let path = folder + "/.lock"
+    descriptor = open(path, O_CREAT | O_RDWR, 0o644)
+    guard descriptor >= 0 else { throw DataError("\(path): cannot open the lock file") }
+    guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+      close(descriptor)
+      throw DataError("\(folder): another mmolre features extract is writing this cache; wait for it to finish")
+    }
+  }
+
+  func release() {
+    flock(descriptor, LOCK_UN)
+    close(descriptor)
   }
 }
