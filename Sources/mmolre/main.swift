@@ -6,7 +6,9 @@ import Foundation
 let commands: [any Command.Type] = [
   RunCommand.self, RunsCommand.self, ShowCommand.self, EvalCommand.self, CompareCommand.self, ExportCommand.self,
   ExportLatexCommand.self, ReportCommand.self, RmCommand.self, TagCommand.self, GcCommand.self, ZooCommand.self,
-  MetricsCommand.self, DataCommand.self, EncodersCommand.self, BenchCommand.self, StoreWriterCommand.self,
+  PredictCommand.self, MetricsCommand.self, DataCommand.self, FeaturesCommand.self, EncodersCommand.self,
+  BenchCommand.self,
+  StoreWriterCommand.self,
 ]
 let visibleCommands = commands.filter { !$0.name.hasPrefix("_") }
 

@@ -87,6 +87,7 @@ import Testing
     let sentiment = [1.5, -0.7, Double.nan]
     let emotions = [0, 1, 0.5, 0, 2, 0] + [Double](repeating: .nan, count: 6) + [1, 0, 0, 0.3, 0, 1]
 
+    var inputGradient: [Double] = []
     func lossAndGradient() -> (Double, [Double]) {
       let arena = Arena<Double>()
       let batch = Batch<Double>(modalities: config.modalities, featureDims: config.modalities.map { dims[$0]! })
@@ -96,7 +97,12 @@ import Testing
       let out = model.forward(batch, ctx)
       model.params.zeroGradients()
       let parts = model.loss(out, lambdaER: 0.7, lambdaBalance: 0.3, ctx)
-      model.backward(ctx)
+      // The first modality's input gradient too (what a fine-tuned text encoder receives), packed.
+      let inputDim = dims[config.modalities[0]]!
+      let rows = batch.segments(0).rows
+      let dInput = arena.zeroed(max(rows, 1) * inputDim)
+      model.backward(ctx, inputGradients: [0: dInput])
+      inputGradient = Array(UnsafeBufferPointer(start: dInput, count: rows * inputDim))
       return (parts.total, Array(model.params.gradients))
     }
     let (_, analytic) = lossAndGradient()
@@ -114,5 +120,30 @@ import Testing
       worst = max(worst, abs((plus - minus) / 2e-6 - analytic[i]))
     }
     #expect(worst <= 1e-6 * scale, "\(Self.variants[index].0): worst \(worst), scale \(scale)")
+
+    // The input gradient of the first modality against finite differences of its valid steps.
+    _ = lossAndGradient()
+    let analyticInput = inputGradient
+    let (t0, dim0) = (steps[0], dims[config.modalities[0]]!)
+    var packedRow = 0
+    var worstInput = 0.0
+    for s in 0..<b {
+      for step in 0..<t0 where masks[0][s * t0 + step] != 0 {
+        for j in [0, dim0 - 1] {
+          let i = (s * t0 + step) * dim0 + j
+          let saved = features[0][i]
+          features[0][i] = saved + 1e-6
+          let plus = lossAndGradient().0
+          features[0][i] = saved - 1e-6
+          let minus = lossAndGradient().0
+          features[0][i] = saved
+          worstInput = max(worstInput, abs((plus - minus) / 2e-6 - analyticInput[packedRow * dim0 + j]))
+        }
+        packedRow += 1
+      }
+    }
+    let inputScale = max(analyticInput.map { abs($0) }.max() ?? 0, 1e-3)
+    #expect(
+      worstInput <= 1e-6 * inputScale, "\(Self.variants[index].0) input: worst \(worstInput), scale \(inputScale)")
   }
 }

@@ -36,10 +36,11 @@ import Testing
     let x = randomValues(rows * d, seed: 4)
     let w = randomValues(r * d * 3, seed: 5)
     let bias = randomValues(r, seed: 6)
+    let work = conv3WorkspaceCount(rows: rows, inputs: d, outputs: r)
     func forward(_ x: [Double], _ w: [Double], _ bias: [Double]) -> [Double] {
       var out = [Double](repeating: 0, count: rows * r)
-      var cols = [Double](repeating: 0, count: rows * 3 * d)
-      conv3Forward(&out, cols: &cols, x, w, bias, segments: segments, inputs: d, outputs: r)
+      var scratch = [Double](repeating: 0, count: work)
+      conv3Forward(&out, work: &scratch, x, w, bias, segments: segments, inputs: d, outputs: r)
       return out
     }
     // The loop form of torch.nn.Conv1d(d, r, 3, padding=1) on each sequence alone.
@@ -64,15 +65,13 @@ import Testing
     check.check(
       "conv3", inputs: [x, w, bias], outputs: rows * r, forward: { forward($0[0], $0[1], $0[2]) },
       backward: { inputs, g in
-        var cols = [Double](repeating: 0, count: rows * 3 * d)
-        var out = [Double](repeating: 0, count: rows * r)
-        conv3Forward(&out, cols: &cols, inputs[0], inputs[1], inputs[2], segments: segments, inputs: d, outputs: r)
+        var scratch = [Double](repeating: 0, count: work)
         var dx = [Double](repeating: 0, count: x.count)
-        var dcols = cols
         var dw = [Double](repeating: 0, count: w.count)
         var db = [Double](repeating: 0, count: r)
         conv3Backward(
-          dx: &dx, dcols: &dcols, dweight: &dw, dbias: &db, dout: g, cols: cols, weight: inputs[1], segments: segments,
+          dx: &dx, work: &scratch, dweight: &dw, dbias: &db, dout: g, x: inputs[0], weight: inputs[1],
+          segments: segments,
           inputs: d, outputs: r)
         return [dx, dw, db]
       })

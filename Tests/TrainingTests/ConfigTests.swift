@@ -15,7 +15,9 @@ import Training
   }
 
   @Test func overridesAreJSONOrPlainStrings() throws {
-    let config = try RunConfig.load(overrides: ["model.expert_ranks=[8,8,16,16]", "train.ema_decay=null", "name=my run", "model.gating=topk"])
+    let config = try RunConfig.load(overrides: [
+      "model.expert_ranks=[8,8,16,16]", "train.ema_decay=null", "name=my run", "model.gating=topk",
+    ])
     #expect(config.model.expertRanks == [8, 8, 16, 16])
     #expect(config.train.emaDecay == nil)
     #expect(config.name == "my run")
@@ -26,7 +28,8 @@ import Training
     #expect {
       try RunConfig.load(overrides: ["model.n_expert=3"])
     } throws: { error in
-      (error as? ConfigError)?.message == "--set model.n_expert=3: model.n_expert: unknown key; did you mean model.n_experts?"
+      (error as? ConfigError)?.message
+        == "--set model.n_expert=3: model.n_expert: unknown key; did you mean model.n_experts?"
     }
     #expect {
       try RunConfig.load(overrides: ["model.gating=dens"])
@@ -55,7 +58,8 @@ import Training
 
   @Test func referenceKeysAreRenamedOrIgnoredWithAWarning() throws {
     let config = try RunConfig.fromJSON(
-      try JSONValue(parsing: #"{"train": {"num_threads": 2, "device": "cpu"}, "output_dir": "runs"}"#), origin: "old.json")
+      try JSONValue(parsing: #"{"train": {"num_threads": 2, "device": "cpu"}, "output_dir": "runs"}"#),
+      origin: "old.json")
     #expect(config.train.threads == 2)
     #expect(config.warnings.count == 3)
   }
@@ -63,10 +67,13 @@ import Training
   @Test func sweepsSplitOnTopLevelCommasOnly() throws {
     let axis = try SweepAxis(parsing: "model.expert_ranks=[8,8],[4,16]")
     #expect(axis.values == ["[8,8]", "[4,16]"])
-    let cells = SweepAxis.cells([try SweepAxis(parsing: "model.n_experts=1,2"), try SweepAxis(parsing: #"name="a,b",c"#)])
-    #expect(cells == [
-      ["model.n_experts=1", #"name="a,b""#], ["model.n_experts=1", "name=c"], ["model.n_experts=2", #"name="a,b""#],
-      ["model.n_experts=2", "name=c"],
+    let cells = SweepAxis.cells([
+      try SweepAxis(parsing: "model.n_experts=1,2"), try SweepAxis(parsing: #"name="a,b",c"#),
     ])
+    #expect(
+      cells == [
+        ["model.n_experts=1", #"name="a,b""#], ["model.n_experts=1", "name=c"], ["model.n_experts=2", #"name="a,b""#],
+        ["model.n_experts=2", "name=c"],
+      ])
   }
 }

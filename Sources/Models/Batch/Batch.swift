@@ -43,12 +43,15 @@ public final class Batch<T: Scalar> {
   public func segments(_ m: Int) -> Segments { segmentStorage[m].segments }
 
   /// Fills the batch with dataset rows `indices` in buffers from `arena` (valid until its reset).
-  public func fill(from dataset: MultimodalDataset, rows indices: ArraySlice<Int>, arena: Arena<T>) {
+  /// Modalities in `supplied` are left for `setFeatures` (a fine-tuned text encoder's output).
+  public func fill(
+    from dataset: MultimodalDataset, rows indices: ArraySlice<Int>, arena: Arena<T>, supplied: Set<Int> = []
+  ) {
     let b = indices.count
     size = b
     rows.removeAll(keepingCapacity: true)
     rows.append(contentsOf: indices)
-    for (m, name) in modalities.enumerated() {
+    for (m, name) in modalities.enumerated() where !supplied.contains(m) {
       let sequences = dataset.features[name]!
       let dim = featureDims[m]
       let storage = segmentStorage[m]
@@ -69,6 +72,14 @@ public final class Batch<T: Scalar> {
       let i = indices[indices.startIndex + slot]
       return Double(j < 0 ? dataset.sentiment[i] : dataset.emotions[6 * i + j])
     }
+  }
+
+  /// Sets modality `m`'s packed features [rows, D_m] computed elsewhere, one sequence per sample of
+  /// the batch with the given lengths.
+  public func setFeatures(_ m: Int, _ features: UnsafeMutablePointer<T>, lengths: [Int]) {
+    precondition(lengths.count == size, "setFeatures: \(lengths.count) lengths for a batch of \(size)")
+    segmentStorage[m].set(lengths: lengths)
+    self.features[m] = features
   }
 
   /// Fills the batch from padded arrays (tests, golden files): `features[m]` is [B, steps[m], D_m]

@@ -8,7 +8,8 @@ public final class LoopExperts<T: Scalar> {
   public let fused: LowRankExperts<T>
   var gates: UnsafePointer<T>?
   var segments: Segments?
-  var perExpert: [(cols: UnsafeMutablePointer<T>, pre: UnsafeMutablePointer<T>, hidden: UnsafeMutablePointer<T>)] = []
+  var input: UnsafePointer<T>?
+  var perExpert: [(pre: UnsafeMutablePointer<T>, hidden: UnsafeMutablePointer<T>)] = []
 
   public init(_ fused: LowRankExperts<T>) { self.fused = fused }
 
@@ -26,9 +27,10 @@ public final class LoopExperts<T: Scalar> {
     let y = ctx.arena.take(rows * d)
     for (n, (start, stop)) in fused.slices.enumerated() {
       let r = stop - start
-      let cols = ctx.arena.take(rows * 3 * d)
       let pre = ctx.arena.take(rows * r)
-      conv3Forward(pre, cols: cols, x, w + start * d * 3, bias + start, segments: segments, inputs: d, outputs: r)
+      conv3Forward(
+        pre, work: ctx.arena.take(conv3WorkspaceCount(rows: rows, inputs: d, outputs: r)), x, w + start * d * 3,
+        bias + start, segments: segments, inputs: d, outputs: r)
       let hidden = activate(pre, count: rows * r, ctx)
       // y = hidden W_n^T + b_n, W_n the columns start..<stop of up_weight [d, R]
       for row in 0..<rows { (y + row * d).update(from: upB + n * d, count: d) }
@@ -37,9 +39,10 @@ public final class LoopExperts<T: Scalar> {
         let gate = g[sample * fused.expertCount + n]
         for i in (segments.start(sample) * d)..<(segments.end(sample) * d) { out[i] += gate * y[i] }
       }
-      perExpert.append((cols, pre, hidden))
+      perExpert.append((pre, hidden))
     }
     gates = g
+    input = x
     self.segments = segments
     return out
   }
@@ -48,12 +51,12 @@ public final class LoopExperts<T: Scalar> {
   public func backward(
     _ dout: UnsafePointer<T>, _ ctx: Context<T>, dx: UnsafeMutablePointer<T>, dGates: UnsafeMutablePointer<T>
   ) {
-    guard let g = gates, let segments else { preconditionFailure("LoopExperts.backward before forward") }
+    guard let g = gates, let x = input, let segments else { preconditionFailure("LoopExperts.backward before forward") }
     let (d, rTotal, rows) = (fused.dModel, fused.totalRank, segments.rows)
     let n = fused.expertCount
     for (expert, (start, stop)) in fused.slices.enumerated() {
       let r = stop - start
-      let (cols, pre, hidden) = perExpert[expert]
+      let (pre, hidden) = perExpert[expert]
       // dy = g * dout per sample; the gate's gradient is dout . y
       let dy = ctx.arena.take(rows * d)
       let y = ctx.arena.take(rows * d)
@@ -85,10 +88,10 @@ public final class LoopExperts<T: Scalar> {
         }
       }
       conv3Backward(
-        dx: dx, dcols: ctx.arena.take(rows * 3 * d), dweight: ctx.gradient(fused.downWeight) + start * d * 3,
-        dbias: ctx.gradient(fused.downBias) + start, dout: dpre, cols: cols,
-        weight: ctx.value(fused.downWeight) + start * d * 3,
-        segments: segments, inputs: d, outputs: r)
+        dx: dx, work: ctx.arena.take(conv3WorkspaceCount(rows: rows, inputs: d, outputs: r)),
+        dweight: ctx.gradient(fused.downWeight) + start * d * 3, dbias: ctx.gradient(fused.downBias) + start,
+        dout: dpre, x: x, weight: ctx.value(fused.downWeight) + start * d * 3, segments: segments, inputs: d, outputs: r
+      )
     }
   }
 

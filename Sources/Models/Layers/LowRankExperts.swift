@@ -26,7 +26,7 @@ public final class LowRankExperts<T: Scalar> {
   public var expertCount: Int { ranks.count }
 
   // Saved by project.
-  var cols: UnsafeMutablePointer<T>?
+  var projectInput: UnsafePointer<T>?
   var preActivation: UnsafeMutablePointer<T>?
   var projectSegments: Segments?
   // Saved by combine.
@@ -92,12 +92,11 @@ public final class LowRankExperts<T: Scalar> {
   /// All experts' first convs and the activation: `[rows, d] -> [rows, R]`.
   public func project(_ x: UnsafePointer<T>, segments: Segments, _ ctx: Context<T>) -> UnsafeMutablePointer<T> {
     let rows = segments.rows
-    let c = ctx.arena.take(rows * 3 * dModel)
     let pre = ctx.arena.take(rows * totalRank)
     conv3Forward(
-      pre, cols: c, x, ctx.value(downWeight), ctx.value(downBias), segments: segments, inputs: dModel,
-      outputs: totalRank)
-    cols = c
+      pre, work: ctx.arena.take(conv3WorkspaceCount(rows: rows, inputs: dModel, outputs: totalRank)), x,
+      ctx.value(downWeight), ctx.value(downBias), segments: segments, inputs: dModel, outputs: totalRank)
+    projectInput = x
     preActivation = pre
     projectSegments = segments
     switch activation {
@@ -116,7 +115,7 @@ public final class LowRankExperts<T: Scalar> {
 
   /// Accumulates the first convs' gradients and, when given, `dx` from `dHidden` [rows, R].
   public func projectBackward(_ dHidden: UnsafePointer<T>, _ ctx: Context<T>, dx: UnsafeMutablePointer<T>?) {
-    guard let cols, let preActivation, let segments = projectSegments else {
+    guard let x = projectInput, let preActivation, let segments = projectSegments else {
       preconditionFailure("LowRankExperts.projectBackward before project")
     }
     let rows = segments.rows
@@ -130,9 +129,9 @@ public final class LowRankExperts<T: Scalar> {
       }
     }
     conv3Backward(
-      dx: dx, dcols: dx == nil ? nil : ctx.arena.take(rows * 3 * dModel), dweight: ctx.gradient(downWeight),
-      dbias: ctx.gradient(downBias), dout: dpre, cols: cols, weight: ctx.value(downWeight), segments: segments,
-      inputs: dModel, outputs: totalRank)
+      dx: dx, work: ctx.arena.take(conv3WorkspaceCount(rows: rows, inputs: dModel, outputs: totalRank)),
+      dweight: ctx.gradient(downWeight), dbias: ctx.gradient(downBias), dout: dpre, x: x, weight: ctx.value(downWeight),
+      segments: segments, inputs: dModel, outputs: totalRank)
   }
 
   /// Gate-weighted sum of all experts' second convs for `streams` streams stacked one after another:

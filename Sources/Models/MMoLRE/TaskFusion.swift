@@ -108,14 +108,19 @@ public final class TaskFusion<T: Scalar> {
   /// when they have none; their segments go to `keySegments[m]`.
   private func gatherKeys(excluding m: Int, _ ctx: Context<T>) -> UnsafeMutablePointer<T> {
     let d = dModel
-    let others = (0..<modalities.count).filter { $0 != m }
+    let count = modalities.count
     let storage = keySegments[m]
-    storage.set(lengths: (0..<batch).lazy.map { s in max(others.reduce(0) { $0 + self.segments[$1]!.length(s) }, 1) })
+    storage.set(
+      lengths: (0..<batch).lazy.map { s in
+        var keys = 0
+        for o in 0..<count where o != m { keys += self.segments[o]!.length(s) }
+        return max(keys, 1)
+      })
     let keys = ctx.arena.take(storage.segments.rows * d)
     for s in 0..<batch {
       var target = keys + storage.segments.start(s) * d
       var filled = 0
-      for o in others {
+      for o in 0..<count where o != m {
         let segment = segments[o]!
         let count = segment.length(s) * d
         target.update(from: streams[o]! + segment.start(s) * d, count: count)

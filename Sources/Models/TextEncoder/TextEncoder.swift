@@ -92,6 +92,21 @@ public final class TextEncoder<T: Scalar> {
   ///   `max_position_embeddings`.
   @_specialize(exported:true,where T == Float)
   public func forward(_ tokens: [[Int32]], _ ctx: Context<T>) -> TextFeatures<T> {
+    let hidden = forwardPacked(tokens, ctx)
+    guard let batch = lastBatch else { preconditionFailure("forwardPacked sets the batch") }
+    let h = hiddenSize
+    let features = ctx.arena.take(batch.count * batch.maxLength * h)
+    batch.pad(hidden, width: h, into: features)
+    let mask = ctx.arena.take(batch.count * batch.maxLength)
+    batch.mask(into: mask)
+    return TextFeatures(
+      features: features, mask: mask, batch: batch.count, steps: batch.maxLength, width: h, lengths: batch.lengths)
+  }
+
+  /// As `forward`, with the features packed: [N, H], sequence i's tokens in rows
+  /// `offsets[i] ..< offsets[i] + lengths[i]` in order (what MMoLRE's `Batch` holds).
+  @_specialize(exported:true,where T == Float)
+  public func forwardPacked(_ tokens: [[Int32]], _ ctx: Context<T>) -> UnsafeMutablePointer<T> {
     precondition(!tokens.isEmpty, "TextEncoder.forward needs at least one sequence")
     let batch = TokenBatch(tokens)
     let inner = ownContext(ctx)
@@ -103,13 +118,7 @@ public final class TextEncoder<T: Scalar> {
       hidden = model.forward(batch, inner)
     }
     lastBatch = batch
-    let h = hiddenSize
-    let features = ctx.arena.take(batch.count * batch.maxLength * h)
-    batch.pad(hidden, width: h, into: features)
-    let mask = ctx.arena.take(batch.count * batch.maxLength)
-    batch.mask(into: mask)
-    return TextFeatures(
-      features: features, mask: mask, batch: batch.count, steps: batch.maxLength, width: h, lengths: batch.lengths)
+    return hidden
   }
 
   /// Accumulates the trainable parameters' gradients (into `params.gradients`) from `dFeatures`
@@ -117,9 +126,16 @@ public final class TextEncoder<T: Scalar> {
   @_specialize(exported:true,where T == Float)
   public func backward(_ dFeatures: UnsafePointer<T>, _ ctx: Context<T>) {
     guard let batch = lastBatch else { preconditionFailure("TextEncoder.backward before forward") }
-    let inner = ownContext(ctx)
     let dHidden = ctx.arena.take(batch.rows * hiddenSize)
     batch.unpad(dFeatures, width: hiddenSize, into: dHidden)
+    backwardPacked(dHidden, ctx)
+  }
+
+  /// As `backward`, from the packed gradient [N, H] of `forwardPacked`'s output.
+  @_specialize(exported:true,where T == Float)
+  public func backwardPacked(_ dHidden: UnsafePointer<T>, _ ctx: Context<T>) {
+    guard let batch = lastBatch else { preconditionFailure("TextEncoder.backward before forward") }
+    let inner = ownContext(ctx)
     model.backward(dHidden, batch: batch, inner)
   }
 

@@ -20,11 +20,12 @@ public func gemm<T: Scalar>(
     }
     return
   }
-  FlopCounter.add(2 * m * n * k)
+  let started = FlopCounter.clock()
   T.blasGemm(
     transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
     a: a, lda: lda ?? (transA ? m : k), b: b, ldb: ldb ?? (transB ? k : n),
     beta: beta, c: c, ldc: ldc ?? n)
+  FlopCounter.add(2 * m * n * k, since: started)
 }
 
 /// Facts about and settings of the OpenBLAS library this binary links.

@@ -69,7 +69,18 @@ public func balanceLoss<T: Scalar>(
   _ gates: UnsafePointer<T>, batch b: Int, experts n: Int, dgates: UnsafeMutablePointer<T>?, upstream: T = 1
 ) -> T {
   guard b > 0, n > 0 else { return 0 }
-  var importance = [T](repeating: 0, count: n)
+  return withUnsafeTemporaryAllocation(of: T.self, capacity: n) { importance in
+    balanceLoss(gates, batch: b, experts: n, dgates: dgates, upstream: upstream, importance: importance.baseAddress!)
+  }
+}
+
+/// `balanceLoss` with scratch space for the importance vector (n elements).
+@inlinable
+func balanceLoss<T: Scalar>(
+  _ gates: UnsafePointer<T>, batch b: Int, experts n: Int, dgates: UnsafeMutablePointer<T>?, upstream: T,
+  importance: UnsafeMutablePointer<T>
+) -> T {
+  importance.update(repeating: 0, count: n)
   for s in 0..<b { for e in 0..<n { importance[e] += gates[s * n + e] } }
   for e in 0..<n { importance[e] /= T(b) }
   var mean: T = 0

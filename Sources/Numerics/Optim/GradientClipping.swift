@@ -14,3 +14,18 @@ public func clipGradientNorm<T: Scalar>(_ gradients: UnsafeMutableBufferPointer<
   }
   return norm
 }
+
+/// Clips several gradient buffers together by their joint norm (a model and its fine-tuned text
+/// encoder clip as one set of parameters, as `clip_grad_norm_` over all of a module's parameters).
+@discardableResult
+public func clipGradientNorm<T: Scalar>(_ buffers: [UnsafeMutableBufferPointer<T>], maxNorm: Double) -> Double {
+  var sum = 0.0
+  for buffer in buffers { for g in buffer { sum += Double(g) * Double(g) } }
+  let norm = sum.squareRoot()
+  let coefficient = maxNorm / (norm + 1e-6)
+  if coefficient < 1 {
+    let c = T(coefficient)
+    for buffer in buffers { for i in buffer.indices { buffer[i] *= c } }
+  }
+  return norm
+}

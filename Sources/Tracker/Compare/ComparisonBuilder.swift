@@ -3,6 +3,7 @@
 // also vary inside a group (a confounded comparison). Params are integer codes here (see
 // ComparisonData), so the work over 10,000 runs x 25 keys is integer comparisons.
 import Data
+import Metrics
 
 extension Comparison {
   /// Builds the table for `request` from `data` (its metric columns in the order to show).
@@ -159,10 +160,10 @@ extension Comparison {
     var perSeed: [Int: [Double]] = [:]
     for (seed, value) in values where value.isFinite { perSeed[seed, default: []].append(value) }
     guard !perSeed.isEmpty else { return nil }
-    let bySeed = perSeed.mapValues(SeedStatistics.mean)
+    let bySeed = perSeed.mapValues { Statistics.mean($0)! }
     let ordered = bySeed.keys.sorted().map { bySeed[$0]! }
     return MetricSummary(
-      n: ordered.count, mean: SeedStatistics.mean(ordered), std: SeedStatistics.sampleStandardDeviation(ordered),
+      n: ordered.count, mean: Statistics.mean(ordered)!, std: Statistics.sampleStandardDeviation(ordered),
       bySeed: bySeed)
   }
 
@@ -176,8 +177,13 @@ extension Comparison {
       }
       let shared = Set(mine.keys).intersection(theirs.keys).sorted()
       guard !shared.isEmpty else { continue }
-      let test = SeedStatistics.pairedTTest(shared.map { mine[$0]! }, shared.map { theirs[$0]! })
-      out[metric] = PairedDifference(n: test.n, meanDifference: test.meanDifference, t: test.t, p: test.p)
+      let (x, y) = (shared.map { mine[$0]! }, shared.map { theirs[$0]! })
+      let meanDifference = Statistics.mean(zip(x, y).map { $0 - $1 })!
+      // Identical pairs have no spread: no difference at all (scipy's t and p are NaN then).
+      let test = x == y ? nil : TTest.paired(x, y)
+      out[metric] = PairedDifference(
+        n: shared.count, meanDifference: meanDifference, t: x == y && shared.count > 1 ? 0 : test?.t,
+        p: x == y && shared.count > 1 ? 1 : test?.pValue)
     }
     return out
   }

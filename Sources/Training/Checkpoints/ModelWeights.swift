@@ -4,17 +4,28 @@ import Numerics
 
 /// Model weights as a safetensors file: every parameter and buffer under the reference's
 /// `state_dict` name as F32, with the resolved config, the seed, the feature sizes and (once chosen)
-/// the ER thresholds in the metadata — enough to rebuild the model and re-evaluate it.
+/// the ER thresholds in the metadata — enough to rebuild the model and re-evaluate it. A fine-tuned
+/// text encoder adds its trainable tensors as `text_encoder.<name>`; its frozen ones are the pinned
+/// MiniLM files' (`features.text_encoder`), so they are not stored again.
 public enum ModelWeights {
-  /// The safetensors file of `model`'s current weights.
+  /// Prefix of the fine-tuned text encoder's tensors.
+  public static let encoderPrefix = "text_encoder."
+
+  /// The safetensors file of `model`'s (and `encoder`'s trainable) current weights.
   public static func file(
-    of model: MMoLREModel<Float>, config: RunConfig, seed: Int, thresholds: [Double]? = nil,
-    extra: [String: String] = [:]
+    of model: MMoLREModel<Float>, encoder: TextEncoder<Float>? = nil, config: RunConfig, seed: Int,
+    thresholds: [Double]? = nil, extra: [String: String] = [:]
   ) -> SafetensorsFile {
     var file = SafetensorsFile()
     for entry in model.params.entries {
       let values = UnsafeBufferPointer(start: model.params.value(entry.ref), count: entry.ref.count)
       file.tensors[entry.name] = SafetensorsTensor(shape: entry.shape, values: values, dtype: .f32)
+    }
+    if let encoder {
+      for entry in encoder.params.entries where entry.ref.trainable {
+        let values = UnsafeBufferPointer(start: encoder.params.value(entry.ref), count: entry.ref.count)
+        file.tensors[encoderPrefix + entry.name] = SafetensorsTensor(shape: entry.shape, values: values, dtype: .f32)
+      }
     }
     file.metadata = extra
     file.metadata["format"] = "mmolre-weights-1"
@@ -28,10 +39,23 @@ public enum ModelWeights {
     return file
   }
 
-  /// Loads every tensor of `file` into `model` by name; a missing, extra or misshapen tensor is an
-  /// error naming it.
-  public static func load(_ file: SafetensorsFile, into model: MMoLREModel<Float>, origin: String) throws {
+  /// Loads every tensor of `file` into `model` (and the encoder's trainable tensors into `encoder`) by
+  /// name; a missing, extra or misshapen tensor is an error naming it.
+  public static func load(
+    _ file: SafetensorsFile, into model: MMoLREModel<Float>, encoder: TextEncoder<Float>? = nil, origin: String
+  ) throws {
     var expected = Set<String>()
+    for entry in encoder?.params.entries ?? [] where entry.ref.trainable {
+      let name = encoderPrefix + entry.name
+      expected.insert(name)
+      guard let tensor = file.tensors[name], tensor.shape == entry.shape else {
+        throw SafetensorsError(
+          "\(origin): no tensor \(name) of shape \(entry.shape); the weights do not fit this text encoder")
+      }
+      let values = tensor.values(as: Float.self)
+      encoder!.params.value(entry.ref).update(from: values, count: values.count)
+    }
+    if encoder != nil { encoder!.clearMemo() }
     for entry in model.params.entries {
       expected.insert(entry.name)
       guard let tensor = file.tensors[entry.name] else {

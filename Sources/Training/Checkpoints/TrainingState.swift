@@ -16,6 +16,10 @@ public struct TrainingState: Sendable {
   public var adamV: [Float] = []
   public var emaUpdates = 0
   public var emaAverage: [Float]? = nil
+  /// The fine-tuned text encoder's AdamW moments and weight average (same step and update counts).
+  public var textAdamM: [Float]? = nil
+  public var textAdamV: [Float]? = nil
+  public var textEmaAverage: [Float]? = nil
   public var dropoutRandom = RandomStream(seed: 0, stream: 0)
   public var noiseRandom = RandomStream(seed: 0, stream: 0)
 
@@ -25,8 +29,12 @@ public struct TrainingState: Sendable {
     var file = SafetensorsFile()
     file.tensors["adam.m"] = SafetensorsTensor(shape: [adamM.count], values: adamM, dtype: .f32)
     file.tensors["adam.v"] = SafetensorsTensor(shape: [adamV.count], values: adamV, dtype: .f32)
-    if let emaAverage {
-      file.tensors["ema.average"] = SafetensorsTensor(shape: [emaAverage.count], values: emaAverage, dtype: .f32)
+    let optional: [(String, [Float]?)] = [
+      ("ema.average", emaAverage), ("text_adam.m", textAdamM), ("text_adam.v", textAdamV),
+      ("text_ema.average", textEmaAverage),
+    ]
+    for case (let name, let values?) in optional {
+      file.tensors[name] = SafetensorsTensor(shape: [values.count], values: values, dtype: .f32)
     }
     let counters: JSONValue = .object([
       ("epoch", .int(epoch)), ("best_loss", bestLoss.isFinite ? .double(bestLoss) : .null),
@@ -59,6 +67,9 @@ public struct TrainingState: Sendable {
     adamM = try file.tensor("adam.m", origin: origin).values(as: Float.self)
     adamV = try file.tensor("adam.v", origin: origin).values(as: Float.self)
     emaAverage = file.tensors["ema.average"]?.values(as: Float.self)
+    textAdamM = file.tensors["text_adam.m"]?.values(as: Float.self)
+    textAdamV = file.tensors["text_adam.v"]?.values(as: Float.self)
+    textEmaAverage = file.tensors["text_ema.average"]?.values(as: Float.self)
     dropoutRandom = try Self.decode(counters["dropout_random"], origin: origin)
     noiseRandom = try Self.decode(counters["noise_random"], origin: origin)
   }

@@ -24,6 +24,8 @@ public enum GridEvent {
   case cellStarted(index: Int, of: Int, config: RunConfig, seed: Int, run: RunID, resumedFrom: RunID?)
   case cellSkipped(index: Int, of: Int, run: RunID, reason: String)
   case training(TrainingProgress)
+  /// Data was loaded for the cells that follow (PreparedData.description: datasets, counts, notes).
+  case dataPrepared(description: String)
   case cellFinished(index: Int, of: Int, outcome: CellOutcome)
 }
 
@@ -91,6 +93,7 @@ public final class GridRunner {
     if let cached = dataCache[key] { return cached }
     let prepared = try prepareData(config)
     dataCache[key] = prepared
+    if !prepared.description.isEmpty { onEvent(.dataPrepared(description: prepared.description)) }
     return prepared
   }
 

@@ -53,6 +53,8 @@ public final class Trainer {
   let valid: MultimodalDataset
   let test: MultimodalDataset
   let trainLengths: [Int]?
+  /// The jointly fine-tuned text encoder (`features.finetune_text`).
+  public let text: TextFineTuner?
   var state = TrainingState()
   /// The best checkpoint so far (weights file bytes).
   var bestWeights: [UInt8]?
@@ -66,10 +68,21 @@ public final class Trainer {
     test = try data.split("test")
     var dims: [String: Int] = [:]
     for m in config.model.modalities { dims[m] = train.featureDim(m) }
+    if config.features.finetuneText {
+      guard let index = config.model.modalities.firstIndex(of: "text") else {
+        throw ConfigError("features.finetune_text: model.modalities has no text")
+      }
+      let tuner = try TextFineTuner(config: config, splits: data.splits, modality: index)
+      dims["text"] = tuner.width
+      text = tuner
+    } else {
+      text = nil
+    }
     let model = try MMoLREModel<Float>(config: config.model, featureDims: dims)
     self.model = model
     model.initialize(seed: UInt64(truncatingIfNeeded: seed))
-    Normalizer.fit(model, on: train)
+    // A fine-tuned encoder's output is not standardised (the reference skips it in fit_normalizer).
+    Normalizer.fit(model, on: train, skipping: text == nil ? [] : ["text"])
     context = Context(params: model.params, arena: arena, training: true, seed: UInt64(truncatingIfNeeded: seed))
     let t = config.train
     optimizer = AdamW(
@@ -83,7 +96,7 @@ public final class Trainer {
       warmupSteps: Int((t.warmupRatio * Double(total)).rounded(.toNearestOrEven)), totalSteps: total)
     average = t.emaDecay.map { WeightAverage(values: model.params.values, decay: $0) }
     batch = Batch(modalities: config.model.modalities, featureDims: config.model.modalities.map { dims[$0]! })
-    trainLengths = t.groupByLength ? BatchOrder.lengths(of: train) : nil
+    trainLengths = t.groupByLength ? (text?.tokenCounts("train") ?? BatchOrder.lengths(of: train)) : nil
   }
 
   /// Continues from a saved `last` checkpoint (its weights and training state) and the best
@@ -93,7 +106,7 @@ public final class Trainer {
       throw SafetensorsError("\(origin): the best checkpoint of epoch \(saved.bestEpoch) is missing")
     }
     bestWeights = best
-    try ModelWeights.load(weights, into: model, origin: origin)
+    try ModelWeights.load(weights, into: model, encoder: text?.encoder, origin: origin)
     guard saved.adamM.count == model.params.trainableCount else {
       throw SafetensorsError("\(origin): the optimizer state does not fit this model")
     }
@@ -103,6 +116,18 @@ public final class Trainer {
         throw SafetensorsError("\(origin): the saved state has no weight average, but train.ema_decay is set")
       }
       average.restore(updates: saved.emaUpdates, average: savedAverage)
+    }
+    if let text {
+      guard let m = saved.textAdamM, let v = saved.textAdamV, m.count == text.encoder.params.trainableCount else {
+        throw SafetensorsError("\(origin): the saved state has no optimizer state for the fine-tuned text encoder")
+      }
+      text.optimizer.restore(step: saved.optimizerStep, m: m, v: v)
+      if let average = text.average {
+        guard let savedAverage = saved.textEmaAverage else {
+          throw SafetensorsError("\(origin): the saved state has no weight average of the text encoder")
+        }
+        average.restore(updates: saved.emaUpdates, average: savedAverage)
+      }
     }
     context.dropoutRandom = saved.dropoutRandom
     context.noiseRandom = saved.noiseRandom
@@ -121,7 +146,7 @@ public final class Trainer {
       let improved = validLoss["loss"]! < state.bestLoss
       var newBest: [UInt8]? = nil
       if improved {
-        newBest = withAverage { ModelWeights.file(of: model, config: config, seed: seed).serialized() }
+        newBest = withAverage { weightsFile().serialized() }
         bestWeights = newBest
         state.bestLoss = validLoss["loss"]!
         state.bestEpoch = state.epoch + 1
@@ -155,15 +180,27 @@ public final class Trainer {
     saved.emaAverage = average.map { Array($0.average) }
     saved.dropoutRandom = context.dropoutRandom
     saved.noiseRandom = context.noiseRandom
-    return CheckpointPayload(
-      weights: ModelWeights.file(of: model, config: config, seed: seed).serialized(), trainingState: saved.serialized())
+    saved.textAdamM = text.map { Array($0.optimizer.m) }
+    saved.textAdamV = text.map { Array($0.optimizer.v) }
+    saved.textEmaAverage = text?.average.map { Array($0.average) }
+    return CheckpointPayload(weights: weightsFile().serialized(), trainingState: saved.serialized())
   }
 
-  /// Runs `body` with the weight average swapped in (when there is one).
+  /// The weights file of the model (and the fine-tuned encoder's trainable tensors) as they are now.
+  func weightsFile(thresholds: [Double]? = nil, extra: [String: String] = [:]) -> SafetensorsFile {
+    ModelWeights.file(
+      of: model, encoder: text?.encoder, config: config, seed: seed, thresholds: thresholds, extra: extra)
+  }
+
+  /// Runs `body` with the weight averages swapped in (when there are some).
   func withAverage<R>(_ body: () throws -> R) rethrows -> R {
     guard let average else { return try body() }
     average.swap(with: model.params.values)
-    defer { average.swap(with: model.params.values) }
+    text?.average?.swap(with: text!.encoder.params.values)
+    defer {
+      average.swap(with: model.params.values)
+      text?.average?.swap(with: text!.encoder.params.values)
+    }
     return try body()
   }
 
@@ -179,15 +216,25 @@ public final class Trainer {
     for (i, rows) in batches.enumerated() {
       if shouldStop() { throw TrainingInterrupted() }
       arena.reset()
-      batch.fill(from: train, rows: rows[...], arena: arena)
+      fillBatch(split: "train", train, rows: rows[...])
       let output = model.forward(batch, context)
       let parts = model.loss(output, lambdaER: t.lambdaER, lambdaBalance: t.lambdaBalance, context)
       model.params.zeroGradients()
-      model.backward(context)
-      clipGradientNorm(model.params.gradients, maxNorm: t.gradClip)
-      optimizer.update(
-        values: model.params.values, gradients: model.params.gradients,
-        lrScale: schedule.multiplier(afterSteps: optimizer.step))
+      let scale = schedule.multiplier(afterSteps: optimizer.step)
+      if let text {
+        text.encoder.params.zeroGradients()
+        let dText = text.inputGradient(batch: batch, context)
+        model.backward(context, inputGradients: [text.modality: dText])
+        text.backward(dText, context)
+        clipGradientNorm([model.params.gradients, text.encoder.params.gradients], maxNorm: t.gradClip)
+        text.optimizer.update(
+          values: text.encoder.params.values, gradients: text.encoder.params.gradients, lrScale: scale)
+        text.average?.update(values: text.encoder.params.values)
+      } else {
+        model.backward(context)
+        clipGradientNorm(model.params.gradients, maxNorm: t.gradClip)
+      }
+      optimizer.update(values: model.params.values, gradients: model.params.gradients, lrScale: scale)
       average?.update(values: model.params.values)
       sums.total += parts.total
       sums.sa += parts.sa
@@ -204,10 +251,20 @@ public final class Trainer {
     return ["loss": sums.total / n, "sa_loss": sums.sa / n, "er_loss": sums.er / n, "balance": sums.balance / n]
   }
 
+  /// The batch of `rows` of a split; the text modality from the fine-tuned encoder when there is one.
+  func fillBatch(split: String, _ dataset: MultimodalDataset, rows: ArraySlice<Int>) {
+    guard let text else {
+      batch.fill(from: dataset, rows: rows, arena: arena)
+      return
+    }
+    batch.fill(from: dataset, rows: rows, arena: arena, supplied: [text.modality])
+    text.forward(split: split, batch: batch, context)
+  }
+
   /// Validation losses (sample-weighted means over the split, without the balance term), the
   /// validation metrics at threshold 0.5, and the mean gates.
   func validationPass() -> ([String: Double], [RoutingStat]) {
-    let (predictions, losses, routing) = evaluate(valid, collectRouting: true)
+    let (predictions, losses, routing) = evaluate("valid", collectRouting: true)
     var out = losses
     if let metrics = try? predictions.score() {
       for key in MetricKeys.msa + ["mean_WA", "mean_F1", "mean_AUC", "micro_F1"] {
@@ -218,9 +275,8 @@ public final class Trainer {
   }
 
   /// Predictions, loss parts and (optionally) mean gates on a split, in evaluation mode.
-  func evaluate(_ dataset: MultimodalDataset, collectRouting: Bool = false) -> (
-    Predictions, [String: Double], [RoutingStat]
-  ) {
+  func evaluate(_ split: String, collectRouting: Bool = false) -> (Predictions, [String: Double], [RoutingStat]) {
+    let dataset = data.splits[split]!
     let t = config.train
     context.training = false
     defer { context.training = true }
@@ -239,7 +295,7 @@ public final class Trainer {
     for start in stride(from: 0, to: n, by: t.evalBatchSize) {
       let rows = Array(start..<min(start + t.evalBatchSize, n))
       arena.reset()
-      batch.fill(from: dataset, rows: rows[...], arena: arena)
+      fillBatch(split: split, dataset, rows: rows[...])
       let output = model.forward(batch, context)
       let parts = model.loss(output, lambdaER: t.lambdaER, lambdaBalance: 0, context, gradients: false)
       saSum += parts.sa * Double(parts.sentimentCount)
@@ -307,16 +363,16 @@ public final class Trainer {
   func finish() throws -> SeedResult {
     if let bestWeights {
       try ModelWeights.load(
-        try SafetensorsFile(bytes: bestWeights, origin: "best checkpoint"), into: model, origin: "best checkpoint")
+        try SafetensorsFile(bytes: bestWeights, origin: "best checkpoint"), into: model, encoder: text?.encoder,
+        origin: "best checkpoint")
     }
-    let (validPredictions, _, _) = evaluate(valid)
-    let (testPredictions, _, _) = evaluate(test)
+    let (validPredictions, _, _) = evaluate("valid")
+    let (testPredictions, _, _) = evaluate("test")
     let thresholds = config.train.thresholds == .valid ? try validPredictions.tunedThresholds() : nil
     let validMetrics = try validPredictions.score(thresholds: thresholds)
     let testMetrics = try testPredictions.score(thresholds: thresholds)
-    let weights = ModelWeights.file(
-      of: model, config: config, seed: seed, thresholds: thresholds,
-      extra: ["best_epoch": String(state.bestEpoch), "best_valid_loss": "\(state.bestLoss)"]
+    let weights = weightsFile(
+      thresholds: thresholds, extra: ["best_epoch": String(state.bestEpoch), "best_valid_loss": "\(state.bestLoss)"]
     ).serialized()
     return SeedResult(
       seed: seed, bestEpoch: state.bestEpoch, epochs: state.epoch, valid: validMetrics, test: testMetrics,

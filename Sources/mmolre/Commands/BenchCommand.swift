@@ -1,15 +1,19 @@
 // `mmolre bench`: the measurements behind BENCHMARKS.md; `bench store` times the experiment store.
 import Benchmarks
+import Data
 import Foundation
+import Numerics
 import Tracker
 import Training
 
 enum BenchCommand: Command {
   static let name = "bench"
-  static let summary = "run a benchmark: epoch (training speed), experts (fused vs loop, low vs full rank), store"
+  static let summary =
+    "run a benchmark: epoch (training speed), experts (fused vs loop, low vs full rank), encoder (MiniLM), store"
   static let help = """
     Usage: mmolre bench epoch [--preset NAME] [--set KEY=VALUE]... [--epochs N] [--threads 1,2]
            mmolre bench experts [--threads N]
+           mmolre bench encoder [--table FILE] [--text-from FILE] [--threads 1,2]
            mmolre bench store [--runs N] [--writers N] [--runs-per-writer N] [--epoch-seconds S] [--folder DIR]
 
     store: the tracker's cost per logged epoch (30 epochs x 20 metrics), bytes per run (25 params,
@@ -20,6 +24,10 @@ enum BenchCommand: Command {
     epoch: seconds per training epoch (data prepared beforehand, nothing logged) and the GFLOP/s of its
     GEMMs beside the sgemm peak measured in the same run. experts: the fused mixture against the loop
     over experts at the paper's size, and low-rank against full-rank experts for N = 4, 8, 16.
+
+    encoder: MiniLM clips per second on a label table's transcripts (default MOSI's 2199, texts filled
+    from UniMSE's table as the presets do; 64 tokens, batches of 32, model loading excluded), with the
+    GFLOP/s of its GEMMs and the sgemm peak measured in the same run, beside the reference's 197 clips/s.
     """
   static let options: [OptionSpec] = [
     .value("runs", "N", "runs in the large store (default 10000)"),
@@ -30,7 +38,10 @@ enum BenchCommand: Command {
     .value("preset", "NAME", "epoch: the preset to time (default cpu)"),
     .value("set", "KEY=VALUE", "epoch: a config override", repeatable: true),
     .value("epochs", "N", "epoch: epochs to time (default 3)"),
-    .value("threads", "LIST", "epoch: BLAS threads to try (default 1,2); experts: threads (default 1)"),
+    .value("threads", "LIST", "epoch, encoder: threads to try (default 1,2); experts: threads (default 1)"),
+    .value("table", "FILE", "encoder: label table (default ../shared/data/mosi/label.csv)"),
+    .value("text-from", "FILE", "encoder: table filling empty transcripts (default MOSI's unimse table; '' for none)"),
+    .value("repeats", "N", "encoder: timed passes per thread count, best reported (default 2)"),
   ]
 
   static func run(_ arguments: Arguments) throws {
@@ -41,11 +52,55 @@ enum BenchCommand: Command {
     case "store": try store(arguments)
     case "epoch": try epoch(arguments)
     case "experts": try experts(arguments)
+    case "encoder": try encoder(arguments)
     default: throw UsageError("unknown benchmark \(what); available: \(available.joined(separator: ", "))")
     }
   }
 
-  static let available = ["epoch", "experts", "store"]
+  static let available = ["epoch", "experts", "encoder", "store"]
+
+  /// The 1-minute load average (other jobs on the machine), or NaN.
+  static func loadAverage() -> Double {
+    var loads = [Double](repeating: .nan, count: 3)
+    return getloadavg(&loads, 3) > 0 ? loads[0] : .nan
+  }
+
+  /// The reference's MiniLM throughput on this machine type (cff5b35 BENCHMARKS.md, 2 threads).
+  static let referenceClipsPerSecond = 197.0
+
+  static func encoder(_ arguments: Arguments) throws {
+    let shared = SharedFolder.locate().map { $0 + "/data/mosi" } ?? "../shared/data/mosi"
+    let table = arguments.value("table") ?? shared + "/label.csv"
+    let defaultFiller = arguments.value("table") == nil ? shared + "/unimse_MOSI-label.csv" : ""
+    let textFrom = arguments.value("text-from") ?? defaultFiller
+    var bench = EncoderBenchmark(tablePath: table, textFromPath: textFrom.isEmpty ? nil : textFrom)
+    bench.repeats = try arguments.int("repeats") ?? 2
+    let measurements = try bench.run(threadCounts: try arguments.intList("threads") ?? [1, 2]) { printError($0) }
+    var rows: [[String]] = []
+    for m in measurements {
+      rows.append([
+        String(m.threads), String(format: "%.1f", m.clipsPerSecond), String(format: "%.1f", m.clipsPerCPUSecond),
+        String(format: "%.2f", m.seconds),
+        String(format: "%.1f", Double(m.tokens) / Double(m.clips)), String(format: "%.1f", m.gflops),
+        String(format: "%.1f", m.sgemmPeak), String(format: "%.2f", m.shareOfPeak),
+        String(format: "%.2f", m.gemmTimeShare), String(format: "%.1f", m.gemmOnlyGflops),
+        String(format: "%.2f", m.gemmOnlyGflops / m.sgemmPeak),
+        String(format: "%.2fx", m.clipsPerSecond / referenceClipsPerSecond),
+      ])
+    }
+    print(
+      "MiniLM (all-MiniLM-L6-v2) on \(measurements.first?.clips ?? 0) transcripts of \(table), max 64 tokens, "
+        + "batch 32; OpenBLAS core \(BLASLibrary.coreName)")
+    let header = [
+      "threads", "clips/s", "clips/CPU-s x threads", "s", "tokens/clip", "GFLOP/s", "sgemm peak", "of peak", "time in GEMMs",
+      "GFLOP/s in GEMMs", "of peak", "vs 197 clips/s",
+    ]
+    print(TextTable(header: header, rows: rows).markdown(), terminator: "")
+    print(
+      "clips/CPU-s x threads: the rate were each thread on a core of its own (a shared machine's wall-clock rate is "
+        + "lower). GFLOP/s: the GEMMs' FLOPs over the wall time; in GEMMs: over the time inside them (per worker). "
+        + String(format: "Load average %.1f at the end.", Self.loadAverage()))
+  }
 
   static func epoch(_ arguments: Arguments) throws {
     let config = try RunConfig.load(preset: arguments.value("preset"), overrides: arguments.all("set"))

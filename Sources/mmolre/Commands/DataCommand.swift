@@ -3,12 +3,14 @@ import Foundation
 
 /// `mmolre data inspect|validate FILE`: what a label table, MMSA pickle or `.csd` holds, and what is
 /// wrong with it. The reading and checking live in the Data module (`DataReader`, `DatasetSummary`).
+/// `mmolre data pseudo-label TABLE`: UniMSE-style pseudo emotion labels (`PseudoLabelJob`, Training).
 struct DataCommand: Command {
   static let name = "data"
-  static let summary = "inspect or validate a label table, MMSA pickle or .csd file"
+  static let summary = "inspect or validate a label table, MMSA pickle or .csd file; pseudo emotion labels"
   static let help = """
     Usage: mmolre data inspect FILE [options]
            mmolre data validate FILE [options]
+           mmolre data pseudo-label TABLE --reference CSV... --out FILE [options]
 
     inspect   clips per split, sentiment ranges, emotion prevalence, empty transcripts, feature dims,
               lengths and non-finite values (a feature .csd on its own: videos, rows, dim)
@@ -17,8 +19,15 @@ struct DataCommand: Command {
 
     FILE is a label table (.csv/.tsv in MMSA's label.csv layout), an MMSA pickle (.pkl) or a CMU-SDK
     computational sequence (.csd); the format comes from the name and the first bytes.
+
+    pseudo-label  gives each utterance of an MMSA-layout label table the emotion of its most similar
+              reference (ERC) utterance of the same sentiment polarity, by cosine similarity of MiniLM
+              sentence embeddings (Hu et al., UniMSE, EMNLP 2022). MELD's classes map to MOSEI's six
+              emotions (joy->happy, sadness->sad, neutral->none). When the table has real emotion labels
+              (MOSEI) the pseudo labels are scored against them, beside two labellings that ignore the
+              text (the polarity's commonest class; a random class within the polarity).
     """
-  static let subcommands = ["inspect", "validate"]
+  static let subcommands = ["inspect", "validate", "pseudo-label"]
   static let options: [OptionSpec] = [
     .flag("json", "print JSON for scripts"),
     .value("format", "FORMAT", "table, mmsa or csd (default: detected)"),
@@ -28,6 +37,16 @@ struct DataCommand: Command {
     .value("text-field", "FIELD", "MMSA pickles: text or text_bert (default text)"),
     .value("folds", "FILE", ".csd: folds JSON (default: the file's own, else the standard folds)"),
     .value("features", "MODALITY=FILE", ".csd: a feature sequence to align to the segments", repeatable: true),
+    .value("reference", "CSV", "pseudo-label: ERC table (MELD *_sent_emo.csv)", repeatable: true),
+    .value("out", "FILE", "pseudo-label: CSV of pseudo labels to write"),
+    .value("report", "FILE", "pseudo-label: JSON evaluation (default beside --out, .eval.json)"),
+    .value("feature-cache", "DIR", "pseudo-label: text feature cache of TABLE to mean-pool instead of encoding"),
+    .value("embedding-cache", "DIR", "pseudo-label: folder to keep the reference embeddings in"),
+    .value("split", "SPLIT", "pseudo-label: all, train, valid or test (default all)"),
+    .value("encoder", "NAME", "pseudo-label: sentence encoder (default minilm)"),
+    .value("max-length", "N", "pseudo-label: tokens per transcript (default 64)"),
+    .value("batch-size", "N", "pseudo-label: transcripts per batch (default 64)"),
+    .value("threads", "N", "pseudo-label: encoder threads (default OpenBLAS's)"),
   ]
 
   static func run(_ arguments: Arguments) throws {
@@ -38,6 +57,7 @@ struct DataCommand: Command {
       let hint = nearestName(to: action, among: subcommands).map { "; did you mean \($0)?" } ?? ""
       throw UsageError("unknown subcommand \(action)\(hint)")
     }
+    if action == "pseudo-label" { return try PseudoLabelOutput.run(arguments) }
     guard arguments.positionals.count == 2 else {
       throw UsageError(
         arguments.positionals.count < 2 ? "data \(action) needs a FILE" : "data \(action) takes one FILE")

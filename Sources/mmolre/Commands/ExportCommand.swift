@@ -1,4 +1,5 @@
 // `mmolre export`: the comparison (or one row per run) as CSV, Markdown or JSON.
+import Data
 import Tracker
 
 enum ExportCommand: Command {
@@ -7,14 +8,20 @@ enum ExportCommand: Command {
   static let help = """
     Usage: mmolre export --format csv|markdown|json [--per-run] [--where EXPR] [--by KEYS|auto]
                          [--metrics LIST|all] [--split test] [--baseline KEY=VALUE] [--out FILE]
+           mmolre export --format markdown --spec SPEC.json [--out RESULTS.md]
 
     The table of `mmolre compare` (same selection flags) in a file format: CSV with mean, std and, with
     a baseline, difference and p-value columns per metric at full precision; Markdown as compare
     prints it; JSON with every summary and per-seed value. --per-run writes one row per finished run
-    instead (run id, name, seed, the grouping keys, each metric).
+    instead (run id, name, seed, the grouping keys, each metric). --spec writes a whole Markdown document
+    (RESULTS.md): the spec's sections, each with its tables computed from the store and the reference
+    figures the spec carries (see docs/results-spec.json).
     """
   static let options: [OptionSpec] =
-    [.value("format", "FORMAT", "csv, markdown or json"), .flag("per-run", "one row per run instead of per group")]
+    [
+      .value("format", "FORMAT", "csv, markdown or json"), .flag("per-run", "one row per run instead of per group"),
+      .value("spec", "FILE", "markdown: a results document from a spec (RESULTS.md)"),
+    ]
     + SelectionOptions.specs + [SelectionOptions.digitsOption, OutputFile.option, StoreAccess.option]
 
   static func run(_ arguments: Arguments) throws {
@@ -23,6 +30,14 @@ enum ExportCommand: Command {
     }
     guard ["csv", "markdown", "json"].contains(format) else {
       throw UsageError("--format: csv, markdown or json, not \(format)")
+    }
+    if let path = arguments.value("spec") {
+      guard format == "markdown" else { throw UsageError("--spec writes markdown; use --format markdown") }
+      let spec = try JSONValue(contentsOfFile: path)
+      let document = try ResultsDocument(spec: spec, origin: path)
+      let store = try StoreAccess.open(arguments)
+      try OutputFile.emit(try document.render(store: store, digits: try SelectionOptions.digits(arguments)), arguments)
+      return
     }
     let request = try SelectionOptions.request(arguments)
     let store = try StoreAccess.open(arguments)

@@ -56,7 +56,9 @@ struct RunCommand: Command {
     }
     for warning in Set(cells.flatMap(\.warnings)).sorted() { printError("mmolre run: warning: \(warning)") }
     let seeds = try arguments.intList("seeds")
-    let reference = cells.count == 1 ? try? DataPreparation.prepare(cells[0]).reference : nil
+    // The oracle's figures exist for the synthetic benchmark only (real data would be read twice).
+    let synthetic = cells.count == 1 && cells[0].data.kind == .synthetic
+    let reference = synthetic ? try? DataPreparation.prepare(cells[0]).reference : nil
     let outcomes = try runner.run(cells: cells, seeds: seeds)
     progress.clear()
     if cells.count == 1 {
@@ -77,6 +79,9 @@ struct RunCommand: Command {
     case .cellSkipped(let index, let total, let run, let reason):
       progress.clear()
       printError("[\(index + 1)/\(total)] skipped: run \(run.short) \(reason)")
+    case .dataPrepared(let description):
+      progress.clear()
+      for line in description.split(separator: "\n") { printError("data: \(line)") }
     case .training(let p):
       let fraction = p.steps > 0 ? (Double(p.epoch) + Double(p.step) / Double(p.steps)) / Double(p.maxEpochs) : Double(p.epoch) / Double(p.maxEpochs)
       var text = "epoch \(min(p.epoch + (p.steps > 0 ? 1 : 0), p.maxEpochs))/\(p.maxEpochs) \(ProgressLine.bar(fraction))"
