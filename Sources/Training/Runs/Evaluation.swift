@@ -76,8 +76,8 @@ public struct Evaluation: Sendable {
 
     let trainer = try Trainer(config: config, data: data, seed: run.seed)
     let weightsOrigin = "\(origin) best checkpoint"
-    try ModelWeights.load(
-      try SafetensorsFile(bytes: checkpoint.weights, origin: weightsOrigin), into: trainer.model, origin: weightsOrigin)
+    try trainer.load(
+      weights: try SafetensorsFile(bytes: checkpoint.weights, origin: weightsOrigin), origin: weightsOrigin)
     let thresholds = try store.thresholds(run.id)
     let logged = try store.results(run.id)
     var figures: [Figure] = []

@@ -348,15 +348,21 @@ public final class Trainer {
     return (predictions, losses, routing)
   }
 
-  /// The predictions of the model's current weights on split `name` (`train`, `valid` or `test`):
-  /// the evaluation pass `fit()` scores its selected checkpoint with (evaluation mode, batches of
-  /// `train.eval_batch_size` in row order, `train.threads` BLAS threads), so weights loaded with
-  /// `ModelWeights.load(_:into: model, origin:)` give back the predictions their run stored, bit for bit
-  /// on the same machine.
+  /// Loads a weights file (a run's checkpoint) into the model and, with `features.finetune_text`, the
+  /// text encoder's trainable tensors; `origin` names the file in errors.
+  public func load(weights: SafetensorsFile, origin: String) throws {
+    try ModelWeights.load(weights, into: model, encoder: text?.encoder, origin: origin)
+  }
+
+  /// The predictions of the current weights on split `name` (`train`, `valid` or `test`): the
+  /// evaluation pass `fit()` scores its selected checkpoint with (evaluation mode, batches of
+  /// `train.eval_batch_size` in row order, `train.threads` BLAS threads), so a checkpoint loaded with
+  /// `load(weights:origin:)` gives back the predictions its run stored, bit for bit on the same machine.
   /// - Complexity: one forward pass over the split.
   public func predictions(on name: String) throws -> Predictions {
+    _ = try data.split(name)
     BLASLibrary.setThreads(config.train.threads)
-    return evaluate(try data.split(name)).0
+    return evaluate(name).0
   }
 
   /// Reloads the selected checkpoint and reports every metric from it.
