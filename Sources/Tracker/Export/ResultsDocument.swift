@@ -45,8 +45,13 @@ public struct ResultsDocument: Sendable {
       if let command = section["command"]?.stringValue { out += "```bash\n\(command)\n```\n\n" }
       for (j, table) in (section["tables"]?.arrayValue ?? []).enumerated() {
         let request = try Self.request(table, origin: "\(origin): sections[\(i)].tables[\(j)]")
-        let comparison = try store.compare(request)
         if let title = table["title"]?.stringValue { out += "\(title)\n\n" }
+        // A section whose runs have not finished yet says so instead of failing the whole document.
+        if try store.runs(where: request.filter, status: .finished).isEmpty {
+          out += "_No finished runs yet for `\(request.filter ?? "all runs")`: run the command above._\n\n"
+          continue
+        }
+        let comparison = try store.compare(request)
         let formatter = ComparisonFormatter(digits: digits, transpose: table["transpose"]?.boolValue ?? false)
         out += formatter.render(comparison, style: .markdown) + "\n"
       }

@@ -92,7 +92,8 @@ enum BenchCommand: Command {
       "MiniLM (all-MiniLM-L6-v2) on \(measurements.first?.clips ?? 0) transcripts of \(table), max 64 tokens, "
         + "batch 32; OpenBLAS core \(BLASLibrary.coreName)")
     let header = [
-      "threads", "clips/s", "clips/CPU-s x threads", "s", "tokens/clip", "GFLOP/s", "sgemm peak", "of peak", "time in GEMMs",
+      "threads", "clips/s", "clips/CPU-s x threads", "s", "tokens/clip", "GFLOP/s", "sgemm peak", "of peak",
+      "time in GEMMs",
       "GFLOP/s in GEMMs", "of peak", "vs 197 clips/s",
     ]
     print(TextTable(header: header, rows: rows).markdown(), terminator: "")
@@ -111,12 +112,16 @@ enum BenchCommand: Command {
       let peak = SgemmPeak.measure(threads: t)
       let report = try EpochBenchmark(config: config, epochs: epochs).run(threads: t)
       rows.append([
-        String(t), String(format: "%.2f", report.bestSeconds), report.seconds.map { String(format: "%.2f", $0) }.joined(separator: " "),
-        String(format: "%.1f", report.gflops), String(format: "%.1f", peak), String(format: "%.2f", report.gflops / peak),
+        String(t), String(format: "%.2f", report.bestSeconds),
+        report.seconds.map { String(format: "%.2f", $0) }.joined(separator: " "),
+        String(format: "%.1f", report.gflops), String(format: "%.1f", peak),
+        String(format: "%.2f", report.gflops / peak),
       ])
     }
     print("epoch of preset \(config.name) (\(epochs) epochs; best)")
-    print(TextTable(header: ["threads", "s/epoch", "all epochs", "GFLOP/s", "sgemm peak", "share"], rows: rows).markdown(), terminator: "")
+    print(
+      TextTable(header: ["threads", "s/epoch", "all epochs", "GFLOP/s", "sgemm peak", "share"], rows: rows).markdown(),
+      terminator: "")
   }
 
   static func experts(_ arguments: Arguments) throws {
@@ -126,22 +131,32 @@ enum BenchCommand: Command {
     let (fused, loop) = bench.fusedAndLoop()
     var rows: [[String]] = []
     for m in [fused, loop] {
-      rows.append([m.label, String(format: "%.1f", m.seconds * 1000), String(format: "%.1f", m.gflops), String(format: "%.2f", m.gflops / peak)])
+      rows.append([
+        m.label, String(format: "%.1f", m.seconds * 1000), String(format: "%.1f", m.gflops),
+        String(format: "%.2f", m.gflops / peak),
+      ])
     }
-    print("fused vs loop, d_model 768, ranks 16/32/64/128, 32 x 50 steps, forward+backward, \(threads) thread(s); sgemm peak \(String(format: "%.1f", peak)) GFLOP/s")
+    print(
+      "fused vs loop, d_model 768, ranks 16/32/64/128, 32 x 50 steps, forward+backward, \(threads) thread(s); sgemm peak \(String(format: "%.1f", peak)) GFLOP/s"
+    )
     print(TextTable(header: ["form", "ms", "GFLOP/s", "of peak"], rows: rows).markdown())
     print(String(format: "loop / fused time: %.2fx", loop.seconds / fused.seconds))
     var table: [[String]] = []
     for n in [4, 8, 16] {
       let (low, full) = bench.lowVersusFull(experts: n)
       table.append([
-        String(n), String(low.parameters), String(full.parameters), String(format: "%.2fx", Double(full.parameters) / Double(low.parameters)),
+        String(n), String(low.parameters), String(full.parameters),
+        String(format: "%.2fx", Double(full.parameters) / Double(low.parameters)),
         String(format: "%.2fx", Double(full.flops) / Double(low.flops)), String(format: "%.1f", low.seconds * 1000),
         String(format: "%.1f", full.seconds * 1000), String(format: "%.2fx", full.seconds / low.seconds),
       ])
     }
     print("\nlow-rank (ranks spread 16..128) vs full-rank (rank 768) experts")
-    print(TextTable(header: ["N", "params low", "params full", "params ratio", "FLOPs ratio", "ms low", "ms full", "time ratio"], rows: table).markdown(), terminator: "")
+    print(
+      TextTable(
+        header: ["N", "params low", "params full", "params ratio", "FLOPs ratio", "ms low", "ms full", "time ratio"],
+        rows: table
+      ).markdown(), terminator: "")
   }
 
   static func store(_ arguments: Arguments) throws {

@@ -1,5 +1,5 @@
 // `mmolre metrics FILE.csv`: the MSA and MER metrics of a CSV of predictions beside labels (columns
-// in `MetricsCSV.swift`), printed as an aligned table or as JSON.
+// in the Metrics module's `PredictionTable`), printed as an aligned table or as JSON.
 import Data
 import Foundation
 import Metrics
@@ -32,10 +32,10 @@ enum MetricsCommand: Command {
     guard arguments.positionals.count == 1, let path = arguments.positionals.first else {
       throw UsageError("expected one CSV file, got \(arguments.positionals.count) arguments")
     }
-    let table = try MetricsCSV(path: path)
+    let table = try PredictionTable.read(path: path)
     for name in table.unpaired { printError("note: \(path): column \(name) has no partner column; ignored") }
     let thresholds = try parseThresholds(arguments.value("thresholds"), for: table)
-    let evaluation = try MetricsEvaluation(table: table, thresholds: thresholds)
+    let evaluation = try PredictionTableScore(table: table, thresholds: thresholds)
     for warning in evaluation.warnings { printError("note: \(warning)") }
     if arguments.flag("json") {
       print(JSONValue.object(evaluation.orderedValues.map { ($0.0, .double($0.1)) }).pretty)
@@ -46,7 +46,7 @@ enum MetricsCommand: Command {
   }
 
   /// Thresholds in the order of `table.emotions`; nil for 0.5 each.
-  static func parseThresholds(_ text: String?, for table: MetricsCSV) throws -> [Double]? {
+  static func parseThresholds(_ text: String?, for table: PredictionTable) throws -> [Double]? {
     guard let text else { return nil }
     let names = table.emotions.map(\.emotion)
     guard !names.isEmpty else {
@@ -96,5 +96,13 @@ enum MetricsCommand: Command {
       let text = value.isNaN ? "nan" : String(format: "%.4f", value)
       return key + String(repeating: " ", count: width - key.count) + text
     }.joined(separator: "\n")
+  }
+}
+
+extension PredictionTable {
+  /// Reads a CSV file (the Data module's reader) into a prediction table.
+  static func read(path: String) throws -> PredictionTable {
+    let csv = try CSVTable(contentsOf: path)
+    return try PredictionTable(path: path, header: csv.header, rows: csv.rows, lineNumbers: csv.lineNumbers)
   }
 }

@@ -33,7 +33,9 @@ struct RunCommand: Command {
   ]
 
   static func run(_ arguments: Arguments) throws {
-    if arguments.positionals.count > 1 { throw UsageError("at most one config file, got \(arguments.positionals.joined(separator: " "))") }
+    if arguments.positionals.count > 1 {
+      throw UsageError("at most one config file, got \(arguments.positionals.joined(separator: " "))")
+    }
     let store = try Store.open(path: Store.resolvePath(explicit: arguments.value("store")))
     let progress = ProgressLine(enabled: !arguments.flag("quiet"))
     let runner = GridRunner(
@@ -67,7 +69,10 @@ struct RunCommand: Command {
       print(gridSummary(outcomes))
     }
     let failed = outcomes.filter { $0.kind == .failed }
-    if !failed.isEmpty { throw RunFailure(message: "\(failed.count) of \(outcomes.count) runs failed; see mmolre runs --where \"run.status = 'failed'\"") }
+    if !failed.isEmpty {
+      throw RunFailure(
+        message: "\(failed.count) of \(outcomes.count) runs failed; see mmolre runs --where \"run.status = 'failed'\"")
+    }
   }
 
   static func report(_ event: GridEvent, _ progress: ProgressLine) {
@@ -83,8 +88,12 @@ struct RunCommand: Command {
       progress.clear()
       for line in description.split(separator: "\n") { printError("data: \(line)") }
     case .training(let p):
-      let fraction = p.steps > 0 ? (Double(p.epoch) + Double(p.step) / Double(p.steps)) / Double(p.maxEpochs) : Double(p.epoch) / Double(p.maxEpochs)
-      var text = "epoch \(min(p.epoch + (p.steps > 0 ? 1 : 0), p.maxEpochs))/\(p.maxEpochs) \(ProgressLine.bar(fraction))"
+      let fraction =
+        p.steps > 0
+        ? (Double(p.epoch) + Double(p.step) / Double(p.steps)) / Double(p.maxEpochs)
+        : Double(p.epoch) / Double(p.maxEpochs)
+      var text =
+        "epoch \(min(p.epoch + (p.steps > 0 ? 1 : 0), p.maxEpochs))/\(p.maxEpochs) \(ProgressLine.bar(fraction))"
       if p.steps > 0 { text += " step \(p.step)/\(p.steps)" }
       if let loss = p.trainLoss { text += String(format: " loss %.3f", loss) }
       if let valid = p.validLoss { text += String(format: " valid %.3f", valid) }
@@ -107,7 +116,9 @@ struct RunCommand: Command {
     let printed = MetricKeys.msa + ["mean_WA", "mean_F1", "micro_F1", "mean_AUC"]
     let all = Set(done.flatMap(\.test.keys))
     var keys = printed.filter { all.contains($0) }
-    keys += all.filter { key in key.contains("/") && printed.contains(String(key.split(separator: "/", maxSplits: 1)[1])) }.sorted()
+    keys += all.filter { key in
+      key.contains("/") && printed.contains(String(key.split(separator: "/", maxSplits: 1)[1]))
+    }.sorted()
     var header = ["metric"] + done.map { "seed \($0.seed)" }
     if done.count > 1 { header.append("mean ± std") }
     if reference != nil { header.append("oracle") }

@@ -1,17 +1,14 @@
-// The metrics of a `MetricsCSV`: MSA over the rows with both sentiment cells, MER over the rows with
+// The metrics of a `PredictionTable`: MSA over the rows with both sentiment cells, MER over the rows with
 // every emotion cell, overall and, with several sources, per source (as the reference's `score`).
-import Data
-import Metrics
-
-/// The computed metrics of one prediction CSV, with what was skipped and any warnings.
-struct MetricsEvaluation {
-  private(set) var values: [String: Double] = [:]
-  private(set) var warnings: [String] = []
+/// The computed metrics of one prediction table, with what was skipped and any warnings.
+public struct PredictionTableScore: Sendable {
+  public private(set) var values: [String: Double] = [:]
+  public private(set) var warnings: [String] = []
   /// One line saying how many rows each task used and skipped.
-  private(set) var summary = ""
+  public private(set) var summary = ""
 
-  init(table: MetricsCSV, thresholds: [Double]?) throws {
-    guard table.rowCount > 0 else { throw DataError("\(table.path): no data rows after the header") }
+  public init(table: PredictionTable, thresholds: [Double]?) throws(MetricsError) {
+    guard table.rowCount > 0 else { throw MetricsError("\(table.path): no data rows after the header") }
     let all = Array(0..<table.rowCount)
     var parts = ["\(table.path): \(table.rowCount) rows"]
     var notes: [String] = []
@@ -27,7 +24,7 @@ struct MetricsEvaluation {
     summary = parts.joined(separator: "; ")
     warnings = notes
     guard !values.isEmpty else {
-      throw DataError("\(table.path): no row has every cell of a task filled, so there is nothing to score")
+      throw MetricsError("\(table.path): no row has every cell of a task filled, so there is nothing to score")
     }
     guard let sources = table.sources else { return }
     let names = Set(sources).sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
@@ -41,13 +38,13 @@ struct MetricsEvaluation {
   }
 
   /// The values in canonical key order.
-  var orderedValues: [(String, Double)] {
+  public var orderedValues: [(String, Double)] {
     MetricKeys.canonicalOrder(values.keys).map { ($0, values[$0]!) }
   }
 
   private static func metrics(
-    _ table: MetricsCSV, rows: [Int], thresholds: [Double]?, onWarning: (String) -> Void
-  ) throws -> [String: Double] {
+    _ table: PredictionTable, rows: [Int], thresholds: [Double]?, onWarning: (String) -> Void
+  ) throws(MetricsError) -> [String: Double] {
     var out: [String: Double] = [:]
     if let sa = table.sentimentSamples(rows), !sa.labels.isEmpty {
       out.merge(try MSAMetrics.compute(predictions: sa.predictions, labels: sa.labels, onWarning: onWarning)) { $1 }
