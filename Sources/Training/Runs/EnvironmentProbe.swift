@@ -5,7 +5,7 @@ import Tracker
 /// What the store records about the machine and the code of a run.
 public enum EnvironmentProbe {
   /// Git commit and dirty flag of the checkout the running binary was built from (found from the
-  /// executable's path, `<checkout>/.build/<config>/mmolre`), Swift and OpenBLAS versions and core.
+  /// executable's path, `<checkout>/.build/<triple>/<config>/mmolre`), Swift and OpenBLAS versions and core.
   public static func current(threads: Int) -> RunEnvironment {
     let (commit, dirty) = gitState()
     return RunEnvironment(
@@ -34,11 +34,14 @@ public enum EnvironmentProbe {
   }
 
   static func gitState() -> (String?, Bool?) {
-    let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-    let checkout = executable.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    guard FileManager.default.fileExists(atPath: checkout.appendingPathComponent(".git").path) else {
-      return (nil, nil)
+    // The checkout is the first folder above the executable with a .git (`.build/<triple>/release/mmolre`).
+    var folder = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+    var found: URL?
+    for _ in 0..<6 where found == nil {
+      if FileManager.default.fileExists(atPath: folder.appendingPathComponent(".git").path) { found = folder }
+      folder = folder.deletingLastPathComponent()
     }
+    guard let checkout = found else { return (nil, nil) }
     guard let commit = git(["rev-parse", "HEAD"], in: checkout.path)?.trimmingCharacters(in: .whitespacesAndNewlines),
       commit.count == 40
     else { return (nil, nil) }
