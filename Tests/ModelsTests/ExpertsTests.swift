@@ -15,13 +15,17 @@ import Testing
     params.allocate()
     var rng = RandomStream(seed: 3, stream: 1)
     experts.initialize(params, rng: &rng)
-    let x = (0..<(11 * d)).map { _ in rng.nextNormal() }
+    let xValues = (0..<(11 * d)).map { _ in rng.nextNormal() }
     var gates = [Double](repeating: 0, count: b * 3)
     let logits = (0..<(b * 3)).map { _ in rng.nextNormal() }
     softmaxForward(&gates, logits, rows: b, columns: 3)
     let dout = (0..<(11 * d)).map { _ in rng.nextNormal() }
 
     let ctx = Context(params: params, training: true)
+    // The layers keep a pointer to their input for the backward pass, so it must outlive both passes
+    // (an array's implicit pointer lives only for one call).
+    let x = ctx.arena.take(11 * d)
+    x.update(from: xValues, count: 11 * d)
     // Fused: project once, combine with the gates.
     params.zeroGradients()
     let hidden = experts.project(x, segments: segments, ctx)
