@@ -109,6 +109,23 @@ import Testing
     #expect(encoder.memoizedCount == 3)
   }
 
+  /// `fillMemo` memoizes each distinct sequence once, in batches, before training; features and gradients
+  /// afterwards equal those of an encoder that memoized lazily. With nothing frozen it keeps nothing.
+  @Test func fillMemoBeforeTraining() throws {
+    let eager = try Self.encoder(trainableLayers: 1)
+    eager.fillMemo(tokenIds: Self.tokens + [Self.tokens[0]], batchSize: 2)
+    #expect(eager.memoizedCount == 3)
+    #expect(eager.memoBytes == (5 + 3 + 7) * 8 * MemoryLayout<Double>.stride)
+    let lazy = try Self.encoder(trainableLayers: 1)
+    let (a, b) = (Self.lossAndGradients(eager), Self.lossAndGradients(lazy))
+    #expect(zip(a.features, b.features).allSatisfy { abs($0 - $1) < 1e-12 })
+    #expect(zip(a.gradients, b.gradients).allSatisfy { abs($0 - $1) < 1e-12 })
+    #expect(eager.memoizedCount == 3)
+    let whole = try Self.encoder(trainableLayers: nil)
+    whole.fillMemo(tokenIds: Self.tokens)
+    #expect(whole.memoizedCount == 0 && whole.memoBytes == 0)
+  }
+
   /// A context over another model's parameters (the trainer's) works the same: the encoder reads its
   /// own, takes the context's dropout stream and advances it.
   @Test func contextOfAnotherModel() throws {

@@ -13,6 +13,7 @@
 import Data
 import Dispatch
 import Numerics
+import Synchronization
 
 /// The encoder's output for a batch, in the context's arena (valid until its reset).
 public struct TextFeatures<T: Scalar> {
@@ -82,6 +83,25 @@ public final class TextEncoder<T: Scalar> {
   /// Forgets the frozen bottom's outputs; call after changing frozen weights by hand.
   public func clearMemo() { memo.removeAll() }
 
+  /// Bytes the memoized frozen outputs hold (their values only).
+  public var memoBytes: Int { memo.values.reduce(0) { $0 + $1.count * MemoryLayout<T>.stride } }
+
+  /// Memoizes the frozen bottom's output of every sequence in `tokenIds` not memoized yet, in
+  /// length-sorted batches of `batchSize` (as the first epoch would, but in one go, so that training
+  /// steps afterwards run only the top layers). Nothing happens when everything trains.
+  @_specialize(exported:true,where T == Float)
+  public func fillMemo(tokenIds: [[Int32]], batchSize: Int = 32) {
+    precondition(batchSize > 0, "batchSize must be positive")
+    guard trainableLayers != nil else { return }
+    var queued = Set<[Int32]>()
+    let missing = tokenIds.filter { memo[$0] == nil && queued.insert($0).inserted }.sorted { $0.count < $1.count }
+    let arena = Arena<T>()
+    for start in stride(from: 0, to: missing.count, by: batchSize) {
+      arena.reset()
+      memoizeFrozen(Array(missing[start..<min(start + batchSize, missing.count)]), arena: arena)
+    }
+  }
+
   // MARK: - Training
 
   /// Encodes a batch of token id sequences (each `[CLS] ... [SEP]`, already truncated) in `ctx`'s
@@ -148,22 +168,25 @@ public final class TextEncoder<T: Scalar> {
     for sequence in tokens where memo[sequence] == nil && queued.insert(sequence).inserted {
       missing.append(sequence)
     }
-    if !missing.isEmpty {
-      // The frozen part runs in eval mode: no dropout, so its output is a function of the tokens.
-      let frozen = Context(params: params, arena: ctx.arena, training: false)
-      let missingBatch = TokenBatch(missing)
-      let out = model.forwardLayers(0..<split, model.embed(missingBatch, frozen), batch: missingBatch, frozen)
-      for (i, sequence) in missing.enumerated() {
-        memo[sequence] = Array(
-          UnsafeBufferPointer(start: out + missingBatch.offsets[i] * h, count: missingBatch.lengths[i] * h))
-      }
-    }
+    if !missing.isEmpty { memoizeFrozen(missing, arena: ctx.arena) }
     let x = ctx.arena.take(batch.rows * h)
     for (s, sequence) in tokens.enumerated() {
       guard let rows = memo[sequence], !rows.isEmpty else { continue }
       rows.withUnsafeBufferPointer { (x + batch.offsets[s] * h).update(from: $0.baseAddress!, count: $0.count) }
     }
     return model.forwardLayers(split..<model.layers.count, x, batch: batch, ctx)
+  }
+
+  /// Runs the frozen bottom over `sequences` (distinct, none memoized) and memoizes each one's rows.
+  private func memoizeFrozen(_ sequences: [[Int32]], arena: Arena<T>) {
+    // The frozen part runs in eval mode: no dropout, so its output is a function of the tokens.
+    let frozen = Context(params: params, arena: arena, training: false)
+    let batch = TokenBatch(sequences)
+    let out = model.forwardLayers(0..<model.firstTrainableLayer, model.embed(batch, frozen), batch: batch, frozen)
+    let h = hiddenSize
+    for (i, sequence) in sequences.enumerated() {
+      memo[sequence] = Array(UnsafeBufferPointer(start: out + batch.offsets[i] * h, count: batch.lengths[i] * h))
+    }
   }
 
   /// `ctx` when it holds the encoder's parameters, else a context over them sharing its arena, mode
@@ -246,10 +269,16 @@ public final class TextEncoder<T: Scalar> {
       // Each worker uses its own graph and arenas, reads the shared parameters and hands out
       // disjoint indices, so sharing these across the workers is safe.
       let shared = WorkerShare(value: (inferenceWorkers, consume))
-      // Worker w takes batches w, w + workers, ...: the batches grow in length, so each gets a similar mix.
+      // Each worker takes the next batch not taken yet, longest first: on a machine shared with other
+      // jobs a worker that loses its core for a while leaves the remaining batches to the others, and
+      // the last batches, the ones that can leave a worker idle at the end, are the shortest.
+      let queue = BatchQueue()
       DispatchQueue.concurrentPerform(iterations: workers) { w in
         let (graph, arenas) = shared.value.0[w]
-        for b in stride(from: w, to: starts.count, by: workers) {
+        while true {
+          let taken = queue.next.add(1, ordering: .relaxed).oldValue
+          guard taken < starts.count else { break }
+          let b = starts.count - 1 - taken
           let indices = order[starts[b]..<min(starts[b] + batchSize, order.count)]
           let batch = TokenBatch(indices.map { tokens[$0] })
           let hidden = graph.inferenceForward(batch, arenas: arenas)
@@ -265,4 +294,9 @@ public final class TextEncoder<T: Scalar> {
 /// Values the workers of `TextEncoder.run` share with a `@Sendable` closure (see there why it is safe).
 private struct WorkerShare<Value>: @unchecked Sendable {
   let value: Value
+}
+
+/// The next batch index for `TextEncoder.run`'s workers to take.
+private final class BatchQueue: Sendable {
+  let next = Atomic<Int>(0)
 }
