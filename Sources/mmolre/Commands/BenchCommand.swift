@@ -9,11 +9,13 @@ import Training
 enum BenchCommand: Command {
   static let name = "bench"
   static let summary =
-    "run a benchmark: epoch (training speed), experts (fused vs loop, low vs full rank), encoder (MiniLM), store"
+    "run a benchmark: epoch (training speed), experts (fused vs loop, low vs full rank), encoder (MiniLM), "
+    + "finetune (MiniLM fine-tuning), store"
   static let help = """
     Usage: mmolre bench epoch [--preset NAME] [--set KEY=VALUE]... [--epochs N] [--threads 1,2]
            mmolre bench experts [--threads N]
            mmolre bench encoder [--table FILE] [--text-from FILE] [--threads 1,2]
+           mmolre bench finetune [--table FILE] [--clips N] [--threads N] [--modes 1,2,3,4,5]
            mmolre bench store [--runs N] [--writers N] [--runs-per-writer N] [--epoch-seconds S] [--folder DIR]
 
     store: the tracker's cost per logged epoch (30 epochs x 20 metrics), bytes per run (25 params,
@@ -28,6 +30,12 @@ enum BenchCommand: Command {
     encoder: MiniLM clips per second on a label table's transcripts (default MOSI's 2199, texts filled
     from UniMSE's table as the presets do; 64 tokens, batches of 32, model loading excluded), with the
     GFLOP/s of its GEMMs and the sgemm peak measured in the same run, beside the reference's 197 clips/s.
+
+    finetune: milliseconds per clip of a MiniLM fine-tuning step (tokenise, forward, backward of the
+    features' mean, AdamW) on a fixed sample of a label table's training transcripts (default 640 of
+    MOSEI's, batch 32, 1 thread): the whole model or a trainable top over the memoized frozen bottom,
+    random or length-grouped batches, as the reference's benchmarks/bench_finetune.py; the memo's one-time
+    fill cost and size, and the GEMMs' GFLOP/s beside the sgemm peak measured in the same run.
     """
   static let options: [OptionSpec] = [
     .value("runs", "N", "runs in the large store (default 10000)"),
@@ -38,8 +46,13 @@ enum BenchCommand: Command {
     .value("preset", "NAME", "epoch: the preset to time (default cpu)"),
     .value("set", "KEY=VALUE", "epoch: a config override", repeatable: true),
     .value("epochs", "N", "epoch: epochs to time (default 3)"),
-    .value("threads", "LIST", "epoch, encoder: threads to try (default 1,2); experts: threads (default 1)"),
-    .value("table", "FILE", "encoder: label table (default ../shared/data/mosi/label.csv)"),
+    .value(
+      "threads", "LIST", "epoch, encoder: threads to try (default 1,2); experts, finetune: threads (default 1)"),
+    .value(
+      "table", "FILE",
+      "encoder: label table (default ../shared/data/mosi/label.csv); finetune: default ../shared/data/mosei/label.csv"),
+    .value("clips", "N", "finetune: training transcripts sampled (default 640)"),
+    .value("modes", "LIST", "finetune: which of the five modes to run, 1-based (default all)"),
     .value("text-from", "FILE", "encoder: table filling empty transcripts (default MOSI's unimse table; '' for none)"),
     .value("repeats", "N", "encoder: timed passes per thread count, best reported (default 2)"),
   ]
@@ -53,11 +66,12 @@ enum BenchCommand: Command {
     case "epoch": try epoch(arguments)
     case "experts": try experts(arguments)
     case "encoder": try encoder(arguments)
+    case "finetune": try finetune(arguments)
     default: throw UsageError("unknown benchmark \(what); available: \(available.joined(separator: ", "))")
     }
   }
 
-  static let available = ["epoch", "experts", "encoder", "store"]
+  static let available = ["epoch", "experts", "encoder", "finetune", "store"]
 
   /// The 1-minute load average (other jobs on the machine), or NaN.
   static func loadAverage() -> Double {
@@ -101,6 +115,56 @@ enum BenchCommand: Command {
       "clips/CPU-s x threads: the rate were each thread on a core of its own (a shared machine's wall-clock rate is "
         + "lower). GFLOP/s: the GEMMs' FLOPs over the wall time; in GEMMs: over the time inside them (per worker). "
         + String(format: "Load average %.1f at the end.", Self.loadAverage()))
+  }
+
+  static func finetune(_ arguments: Arguments) throws {
+    let shared = SharedFolder.locate().map { $0 + "/data/mosei" } ?? "../shared/data/mosei"
+    let table = arguments.value("table") ?? shared + "/label.csv"
+    var bench = FineTuneBenchmark(tablePath: table)
+    bench.clips = try arguments.int("clips") ?? 640
+    let threads = try arguments.int("threads") ?? 1
+    let load = loadAverage()
+    let modes = try (arguments.intList("modes") ?? Array(1...FineTuneBenchmark.modes.count)).map { index in
+      guard FineTuneBenchmark.modes.indices.contains(index - 1) else {
+        throw UsageError("--modes: \(index) is not a mode number 1...\(FineTuneBenchmark.modes.count)")
+      }
+      return FineTuneBenchmark.modes[index - 1]
+    }
+    let report = try bench.run(threads: threads, modes: modes) { printError($0) }
+    let base = report.measurements.first?.seconds ?? .nan
+    var rows: [[String]] = []
+    for m in report.measurements {
+      rows.append([
+        m.mode.name, thousands(m.trainableParameters), String(format: "%.1f", m.msPerClip),
+        String(format: "%.2fx", base / m.seconds), String(format: "%.1f", m.memoFillSeconds),
+        String(format: "%.1f", Double(m.memoBytes) / 1_048_576), String(format: "%.2f", m.gemmTimeShare),
+        String(format: "%.1f", m.gemmGflops), String(format: "%.2f", m.gemmGflops / report.sgemmPeak),
+      ])
+    }
+    print(
+      "\(report.clips) training transcripts of \(table), batch \(bench.batchSize), \(threads) thread(s), OpenBLAS core "
+        + "\(BLASLibrary.coreName); sgemm peak \(String(format: "%.1f", report.sgemmPeak)) GFLOP/s\n")
+    let header = [
+      "mode", "trainable params", "ms per clip", "speed-up", "memo fill (one-time) s", "memo MB", "time in GEMMs",
+      "GFLOP/s in GEMMs", "of peak",
+    ]
+    print(TextTable(header: header, rows: rows).markdown(), terminator: "")
+    print(
+      String(
+        format: "\nmean per clip: %.1f words, %.1f tokens. Load average %.1f before, %.1f after.", report.meanWords,
+        report.meanTokens, load, loadAverage()))
+  }
+
+  /// `22713216` as `22,713,216`.
+  static func thousands(_ value: Int) -> String {
+    var digits = String(value.magnitude)
+    var groups: [Substring] = []
+    while digits.count > 3 {
+      groups.insert(digits.suffix(3), at: 0)
+      digits.removeLast(3)
+    }
+    groups.insert(Substring(digits), at: 0)
+    return (value < 0 ? "-" : "") + groups.joined(separator: ",")
   }
 
   static func epoch(_ arguments: Arguments) throws {
