@@ -9,11 +9,12 @@ public enum EmbeddedResources {
     ("0001_initial.sql", resource0)
   ]
   public static let zooCards: [(name: String, text: String)] = [
-    ("synthetic-hard-sharing.json", resource1),
-    ("synthetic-mmolre-1-expert.json", resource2),
-    ("synthetic-mmolre-full-rank.json", resource3),
-    ("synthetic-mmolre-no-task-expert.json", resource4),
-    ("synthetic-mmolre.json", resource5),
+    ("mosei-text-mmolre.json", resource1),
+    ("synthetic-hard-sharing.json", resource2),
+    ("synthetic-mmolre-1-expert.json", resource3),
+    ("synthetic-mmolre-full-rank.json", resource4),
+    ("synthetic-mmolre-no-task-expert.json", resource5),
+    ("synthetic-mmolre.json", resource6),
   ]
 }
 
@@ -174,6 +175,188 @@ private let resource0 = #"""
 
 private let resource1 = #"""
   {
+    "name": "mosei-text-mmolre",
+    "description": "MMoLRE on CMU-MOSEI transcripts: frozen all-MiniLM-L6-v2 token features, joint sentiment (SA) and six-emotion presence (ER), cpu model size",
+    "config": {
+      "data": {
+        "emotion_labels": [],
+        "feature_dirs": {
+          "text": "cache/{name}_minilm"
+        },
+        "folds": [],
+        "kind": "table",
+        "names": [
+          "mosei"
+        ],
+        "paths": [
+          "../shared/data/mosei/label.csv"
+        ],
+        "synthetic": {
+          "annotator_noise": 1,
+          "audio_dim": 24,
+          "n_annotators": 3,
+          "n_test": 686,
+          "n_train": 1284,
+          "n_valid": 229,
+          "noise": 1,
+          "seed": 0,
+          "text_dim": 32,
+          "utterances_per_speaker": 24,
+          "vision_dim": 16,
+          "with_vision": false
+        },
+        "text_field": "text",
+        "text_from": []
+      },
+      "features": {
+        "batch_size": 32,
+        "finetune_text": false,
+        "text_encoder": "all-MiniLM-L6-v2",
+        "text_lr": 2e-05,
+        "text_max_length": 64,
+        "text_trainable_layers": null
+      },
+      "model": {
+        "architecture": "mmolre",
+        "d_model": 64,
+        "dropout": 0.1,
+        "er_intensity": false,
+        "expert_activation": "none",
+        "expert_ranks": null,
+        "full_rank_experts": false,
+        "fusion": "gated",
+        "fusion_heads": 4,
+        "gate_noise": true,
+        "gating": "dense",
+        "layer_norm": true,
+        "modalities": [
+          "text"
+        ],
+        "n_blocks": 2,
+        "n_experts": 4,
+        "rank_max": 32,
+        "rank_min": 4,
+        "residual": true,
+        "share_unitse": false,
+        "shared_experts": true,
+        "task_expert": true,
+        "task_rank": 16,
+        "tasks": [
+          "SA",
+          "ER"
+        ],
+        "top_k": 2
+      },
+      "name": "mosei-text-mmolre",
+      "train": {
+        "batch_size": 128,
+        "ema_decay": null,
+        "eval_batch_size": 256,
+        "grad_clip": 1,
+        "group_by_length": false,
+        "lambda_bal": 0.01,
+        "lambda_er": 1,
+        "lr": 0.002,
+        "lr_schedule": "constant",
+        "max_epochs": 20,
+        "patience": 4,
+        "progress": true,
+        "seeds": [
+          1111,
+          1112,
+          1113,
+          1114,
+          1115
+        ],
+        "threads": 1,
+        "thresholds": "valid",
+        "warmup_ratio": 0,
+        "weight_decay": 0.0001
+      }
+    },
+    "data": {
+      "kind": "table",
+      "fingerprints": {
+        "../shared/data/mosei/label.csv": "4264d48d180b3f8b1398c3d49917672cecec5760ca7035e67f15105aa002b6cf",
+        "cache/mosei_minilm/manifest.json": "2ebce0d7ecd4b33eaf2c2fb7c68e74c37beec50b5864025441b88b605d363462"
+      }
+    },
+    "recipe": "mosei-text preset: features from the cache (mmolre features extract ../shared/data/mosei/label.csv --out cache/mosei_minilm), AdamW lr 0.002, batch 128, up to 20 epochs, stopped after 4 without a lower validation loss; the checkpoint with the lowest validation loss; ER thresholds chosen on validation; one BLAS thread; run from a folder beside shared/. The same runs: mmolre run --preset mosei-text",
+    "command": "mmolre zoo build mosei-text-mmolre",
+    "seeds": [
+      1111,
+      1112,
+      1113,
+      1114,
+      1115
+    ],
+    "metrics": {
+      "test": {
+        "Corr": {
+          "mean": 0.678848,
+          "std": 0.004846
+        },
+        "Has0_F1_score": {
+          "mean": 0.791866,
+          "std": 0.014106
+        },
+        "Has0_acc_2": {
+          "mean": 0.786864,
+          "std": 0.016591
+        },
+        "MAE": {
+          "mean": 0.609715,
+          "std": 0.006751
+        },
+        "Mult_acc_5": {
+          "mean": 0.501696,
+          "std": 0.005565
+        },
+        "Mult_acc_7": {
+          "mean": 0.489161,
+          "std": 0.005646
+        },
+        "Non0_F1_score": {
+          "mean": 0.813521,
+          "std": 0.005228
+        },
+        "Non0_acc_2": {
+          "mean": 0.814364,
+          "std": 0.005715
+        },
+        "mean_AUC": {
+          "mean": 0.70614,
+          "std": 0.003326
+        },
+        "mean_F1": {
+          "mean": 0.694046,
+          "std": 0.008858
+        },
+        "mean_WA": {
+          "mean": 0.649679,
+          "std": 0.002638
+        },
+        "micro_F1": {
+          "mean": 0.457757,
+          "std": 0.011886
+        }
+      }
+    },
+    "tolerance": {
+      "default": 0.02,
+      "Has0_acc_2": 0.03,
+      "Has0_F1_score": 0.03,
+      "mean_F1": 0.03,
+      "micro_F1": 0.03
+    },
+    "openblas_core": "Cooperlake",
+    "weights_sha256": "ee25228e778918579c17540ac16723fb1a1658f7f10bffc21a283edf63d54611"
+  }
+
+  """#
+
+private let resource2 = #"""
+  {
     "name": "synthetic-hard-sharing",
     "description": "Ablation: hard parameter sharing instead of MMoLRE's routed experts (cpu preset otherwise), synthetic benchmark",
     "config": {
@@ -309,7 +492,7 @@ private let resource1 = #"""
 
   """#
 
-private let resource2 = #"""
+private let resource3 = #"""
   {
     "name": "synthetic-mmolre-1-expert",
     "description": "Ablation: MMoLRE with one shared expert per block (cpu preset otherwise), synthetic benchmark",
@@ -446,7 +629,7 @@ private let resource2 = #"""
 
   """#
 
-private let resource3 = #"""
+private let resource4 = #"""
   {
     "name": "synthetic-mmolre-full-rank",
     "description": "Ablation: MMoLRE with full-rank experts (every expert rank d_model = 64; cpu preset otherwise), synthetic benchmark",
@@ -583,7 +766,7 @@ private let resource3 = #"""
 
   """#
 
-private let resource4 = #"""
+private let resource5 = #"""
   {
     "name": "synthetic-mmolre-no-task-expert",
     "description": "Ablation: MMoLRE without the task-specific experts (cpu preset otherwise), synthetic benchmark",
@@ -720,7 +903,7 @@ private let resource4 = #"""
 
   """#
 
-private let resource5 = #"""
+private let resource6 = #"""
   {
     "name": "synthetic-mmolre",
     "description": "MMoLRE, cpu preset (d_model 64, 2 UniTSE blocks, 4 shared low-rank experts of ranks 4-32, a rank-16 expert per task), synthetic benchmark",
