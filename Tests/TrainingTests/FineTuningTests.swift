@@ -84,4 +84,25 @@ import Training
     #expect(continued.bestWeights == result.bestWeights)
     #expect(continued.test == result.test)
   }
+
+  /// A run's memo of the frozen bottom goes to the process's next run with the same weights and
+  /// trainable layers, and holds exactly what that run would have computed itself.
+  @Test func laterRunsStartWithTheFrozenMemoOfEarlierOnes() throws {
+    let data = try Self.data()
+    let config = try Self.config(["train.max_epochs=1"])
+    do { _ = try Trainer(config: config, data: data, seed: 7).fit() }
+    let next = try Trainer(config: config, data: data, seed: 8)
+    let adopted = next.text!.encoder
+    let allTexts = try ["train", "valid", "test"].flatMap { try data.split($0).texts! }
+    #expect(adopted.memoizedCount == Set(allTexts).count)
+
+    let fresh = try TextEncoder<Float>(files: try EncoderFiles.locate(name: "minilm"), trainableLayers: 1)
+    let tokenizer = try WordPieceTokenizer(vocabularyFile: try EncoderFiles.locate(name: "minilm").vocabulary)
+    fresh.fillMemo(tokenIds: allTexts.map { tokenizer.encode($0, maxLength: 16).map { Int32($0) } })
+    #expect(fresh.memoTable == adopted.memoTable)
+
+    // Another split of the layers freezes other weights: nothing is shared.
+    let other = try Trainer(config: try Self.config(["features.text_trainable_layers=2"]), data: data, seed: 8)
+    #expect(other.text!.encoder.memoizedCount == 0)
+  }
 }

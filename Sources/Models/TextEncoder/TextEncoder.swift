@@ -83,6 +83,17 @@ public final class TextEncoder<T: Scalar> {
   /// Forgets the frozen bottom's outputs; call after changing frozen weights by hand.
   public func clearMemo() { memo.removeAll() }
 
+  /// The memoized frozen outputs, for `adoptMemo` of another encoder with the same frozen weights.
+  public var memoTable: [[Int32]: [T]] { memo }
+
+  /// Takes over the frozen outputs another encoder memoized. Only valid when its embeddings and frozen
+  /// layers hold the same weights as this one's and it trains the same top layers (the frozen outputs
+  /// are a function of the tokens and those weights only). Copy-on-write: nothing is copied.
+  public func adoptMemo(_ table: [[Int32]: [T]]) {
+    guard trainableLayers != nil else { return }
+    memo = table
+  }
+
   /// Bytes the memoized frozen outputs hold (their values only).
   public var memoBytes: Int { memo.values.reduce(0) { $0 + $1.count * MemoryLayout<T>.stride } }
 

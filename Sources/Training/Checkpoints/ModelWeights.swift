@@ -55,7 +55,7 @@ public enum ModelWeights {
       let values = tensor.values(as: Float.self)
       encoder!.params.value(entry.ref).update(from: values, count: values.count)
     }
-    if encoder != nil { encoder!.clearMemo() }
+    // Only trainable tensors changed: the memo of the frozen bottom, a function of the frozen weights, stays.
     for entry in model.params.entries {
       expected.insert(entry.name)
       guard let tensor = file.tensors[entry.name] else {

@@ -18,11 +18,15 @@ public final class TextFineTuner {
   let average: WeightAverage<Float>?
   private var lengths: [Int] = []
   private var batchTokens: [[Int32]] = []
+  /// Where this encoder's memo is shared with the process's later runs (nil when everything trains).
+  private let memoKey: String?
 
   public init(config: RunConfig, splits: [String: MultimodalDataset], modality: Int) throws {
     let files = try EncoderFiles.locate(name: config.features.textEncoder)
     let encoder = try TextEncoder<Float>(files: files, trainableLayers: config.features.textTrainableLayers)
     self.encoder = encoder
+    memoKey = FrozenMemoCache.key(weightsFile: files.model, trainableLayers: encoder.trainableLayers)
+    if let memoKey, let table = FrozenMemoCache.shared.table(for: memoKey) { encoder.adoptMemo(table) }
     let tokenizer = try WordPieceTokenizer(vocabularyFile: files.vocabulary)
     var tokens: [String: [[Int32]]] = [:]
     for (name, split) in splits {
@@ -41,6 +45,10 @@ public final class TextFineTuner {
       count: count, groups: [ParameterGroup(range: 0..<count, learningRate: config.features.textLearningRate)],
       weightDecay: config.train.weightDecay)
     average = config.train.emaDecay.map { WeightAverage(values: encoder.params.values, decay: $0) }
+  }
+
+  deinit {
+    if let memoKey { FrozenMemoCache.shared.store(encoder.memoTable, for: memoKey) }
   }
 
   /// The encoder's hidden size: the model's text feature size.
