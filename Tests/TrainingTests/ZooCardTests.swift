@@ -21,6 +21,7 @@ import Training
     "synthetic-mmolre-no-task-expert": Expected(override: "model.task_expert=false"),
     "synthetic-mmolre-full-rank": Expected(override: "model.full_rank_experts=true"),
     "mosei-text-mmolre": Expected(preset: "mosei-text", seeds: fiveSeeds),
+    "mosi+mosei-text-ft-mmolre": Expected(preset: "mosi+mosei-text-ft", seeds: fiveSeeds),
   ]
 
   @Test func everyCardIsThePresetWithItsAblation() throws {

@@ -10,11 +10,12 @@ public enum EmbeddedResources {
   ]
   public static let zooCards: [(name: String, text: String)] = [
     ("mosei-text-mmolre.json", resource1),
-    ("synthetic-hard-sharing.json", resource2),
-    ("synthetic-mmolre-1-expert.json", resource3),
-    ("synthetic-mmolre-full-rank.json", resource4),
-    ("synthetic-mmolre-no-task-expert.json", resource5),
-    ("synthetic-mmolre.json", resource6),
+    ("mosi+mosei-text-ft-mmolre.json", resource2),
+    ("synthetic-hard-sharing.json", resource3),
+    ("synthetic-mmolre-1-expert.json", resource4),
+    ("synthetic-mmolre-full-rank.json", resource5),
+    ("synthetic-mmolre-no-task-expert.json", resource6),
+    ("synthetic-mmolre.json", resource7),
   ]
 }
 
@@ -357,6 +358,290 @@ private let resource1 = #"""
 
 private let resource2 = #"""
   {
+    "name": "mosi+mosei-text-ft-mmolre",
+    "description": "MMoLRE on CMU-MOSI + CMU-MOSEI transcripts with all-MiniLM-L6-v2's top three layers fine-tuned: sentiment (SA, both datasets) and six-emotion presence (ER, MOSEI), cpu model size",
+    "config": {
+      "data": {
+        "emotion_labels": [],
+        "feature_dirs": {
+          "text": "cache/{name}_minilm"
+        },
+        "folds": [],
+        "kind": "table",
+        "names": [
+          "mosi",
+          "mosei"
+        ],
+        "paths": [
+          "../shared/data/mosi/label.csv",
+          "../shared/data/mosei/label.csv"
+        ],
+        "synthetic": {
+          "annotator_noise": 1,
+          "audio_dim": 24,
+          "n_annotators": 3,
+          "n_test": 686,
+          "n_train": 1284,
+          "n_valid": 229,
+          "noise": 1,
+          "seed": 0,
+          "text_dim": 32,
+          "utterances_per_speaker": 24,
+          "vision_dim": 16,
+          "with_vision": false
+        },
+        "text_field": "text",
+        "text_from": [
+          "../shared/data/mosi/unimse_MOSI-label.csv",
+          ""
+        ]
+      },
+      "features": {
+        "batch_size": 32,
+        "finetune_text": true,
+        "text_encoder": "all-MiniLM-L6-v2",
+        "text_lr": 0.0001,
+        "text_max_length": 64,
+        "text_trainable_layers": 3
+      },
+      "model": {
+        "architecture": "mmolre",
+        "d_model": 64,
+        "dropout": 0.1,
+        "er_intensity": false,
+        "expert_activation": "none",
+        "expert_ranks": null,
+        "full_rank_experts": false,
+        "fusion": "gated",
+        "fusion_heads": 4,
+        "gate_noise": true,
+        "gating": "dense",
+        "layer_norm": true,
+        "modalities": [
+          "text"
+        ],
+        "n_blocks": 2,
+        "n_experts": 4,
+        "rank_max": 32,
+        "rank_min": 4,
+        "residual": true,
+        "share_unitse": false,
+        "shared_experts": true,
+        "task_expert": true,
+        "task_rank": 16,
+        "tasks": [
+          "SA",
+          "ER"
+        ],
+        "top_k": 2
+      },
+      "name": "mosi+mosei-text-ft-mmolre",
+      "train": {
+        "batch_size": 32,
+        "ema_decay": 0.998,
+        "eval_batch_size": 256,
+        "grad_clip": 1,
+        "group_by_length": true,
+        "lambda_bal": 0.01,
+        "lambda_er": 1,
+        "lr": 0.001,
+        "lr_schedule": "linear",
+        "max_epochs": 4,
+        "patience": 2,
+        "progress": true,
+        "seeds": [
+          1111,
+          1112,
+          1113,
+          1114,
+          1115
+        ],
+        "threads": 1,
+        "thresholds": "valid",
+        "warmup_ratio": 0.1,
+        "weight_decay": 0.0001
+      }
+    },
+    "data": {
+      "kind": "table",
+      "fingerprints": {
+        "../shared/data/mosei/label.csv": "4264d48d180b3f8b1398c3d49917672cecec5760ca7035e67f15105aa002b6cf",
+        "../shared/data/mosi/label.csv": "5b8d24dde7ccefa8857ff8239b3f151eb148920c245ee9186ad34df2ffb23359",
+        "../shared/data/mosi/unimse_MOSI-label.csv": "d566a9010cad87574b085bd7a2b3c8a7cf4f1d861d9a3d0d9cee4bf2918f43ef",
+        "cache/mosei_minilm/manifest.json": "2ebce0d7ecd4b33eaf2c2fb7c68e74c37beec50b5864025441b88b605d363462",
+        "cache/mosi_minilm/manifest.json": "aae54d76b4f1c9dbaeed9ee8a45ed7b300dae630314895d04e2eb514ef2dc3d4"
+      }
+    },
+    "recipe": "mosi+mosei-text-ft preset: both training sets (ER masked for MOSI), MiniLM's top 3 layers trained over a memoized frozen bottom (text_lr 1e-4), length-grouped batches of 32, AdamW lr 1e-3 with a 10 % linear warmup and linear decay over 4 epochs, a weight average (decay 0.998) validated, selected and saved; the checkpoint with the lowest joint validation loss; ER thresholds chosen on validation; one BLAS thread; run from a folder beside shared/ after mmolre encoders fetch minilm. The same runs: mmolre run --preset mosi+mosei-text-ft",
+    "command": "mmolre zoo build mosi+mosei-text-ft-mmolre",
+    "seeds": [
+      1111,
+      1112,
+      1113,
+      1114,
+      1115
+    ],
+    "metrics": {
+      "test": {
+        "Corr": {
+          "mean": 0.752706,
+          "std": 0.003187
+        },
+        "Has0_F1_score": {
+          "mean": 0.821384,
+          "std": 0.002316
+        },
+        "Has0_acc_2": {
+          "mean": 0.818559,
+          "std": 0.002251
+        },
+        "MAE": {
+          "mean": 0.582327,
+          "std": 0.002112
+        },
+        "Mult_acc_5": {
+          "mean": 0.540692,
+          "std": 0.00406
+        },
+        "Mult_acc_7": {
+          "mean": 0.516109,
+          "std": 0.004284
+        },
+        "Non0_F1_score": {
+          "mean": 0.842402,
+          "std": 0.002634
+        },
+        "Non0_acc_2": {
+          "mean": 0.842797,
+          "std": 0.002546
+        },
+        "mean_AUC": {
+          "mean": 0.727853,
+          "std": 0.001901
+        },
+        "mean_F1": {
+          "mean": 0.721567,
+          "std": 0.009227
+        },
+        "mean_WA": {
+          "mean": 0.666435,
+          "std": 0.004121
+        },
+        "micro_F1": {
+          "mean": 0.48552,
+          "std": 0.011796
+        },
+        "mosei/Corr": {
+          "mean": 0.738023,
+          "std": 0.003029
+        },
+        "mosei/Has0_F1_score": {
+          "mean": 0.820733,
+          "std": 0.002666
+        },
+        "mosei/Has0_acc_2": {
+          "mean": 0.817042,
+          "std": 0.002666
+        },
+        "mosei/MAE": {
+          "mean": 0.560671,
+          "std": 0.001281
+        },
+        "mosei/Mult_acc_5": {
+          "mean": 0.543035,
+          "std": 0.003627
+        },
+        "mosei/Mult_acc_7": {
+          "mean": 0.525392,
+          "std": 0.003691
+        },
+        "mosei/Non0_F1_score": {
+          "mean": 0.841558,
+          "std": 0.002982
+        },
+        "mosei/Non0_acc_2": {
+          "mean": 0.842378,
+          "std": 0.002869
+        },
+        "mosei/mean_AUC": {
+          "mean": 0.727853,
+          "std": 0.001901
+        },
+        "mosei/mean_F1": {
+          "mean": 0.721567,
+          "std": 0.009227
+        },
+        "mosei/mean_WA": {
+          "mean": 0.666435,
+          "std": 0.004121
+        },
+        "mosei/micro_F1": {
+          "mean": 0.48552,
+          "std": 0.011796
+        },
+        "mosi/Corr": {
+          "mean": 0.784387,
+          "std": 0.00648
+        },
+        "mosi/Has0_F1_score": {
+          "mean": 0.827737,
+          "std": 0.003202
+        },
+        "mosi/Has0_acc_2": {
+          "mean": 0.828863,
+          "std": 0.003194
+        },
+        "mosi/MAE": {
+          "mean": 0.729405,
+          "std": 0.009718
+        },
+        "mosi/Mult_acc_5": {
+          "mean": 0.524781,
+          "std": 0.00994
+        },
+        "mosi/Mult_acc_7": {
+          "mean": 0.453061,
+          "std": 0.009413
+        },
+        "mosi/Non0_F1_score": {
+          "mean": 0.844521,
+          "std": 0.003328
+        },
+        "mosi/Non0_acc_2": {
+          "mean": 0.845122,
+          "std": 0.00334
+        }
+      }
+    },
+    "tolerance": {
+      "default": 0.02,
+      "Has0_acc_2": 0.03,
+      "Has0_F1_score": 0.03,
+      "mean_F1": 0.03,
+      "micro_F1": 0.03,
+      "mosi/Has0_acc_2": 0.04,
+      "mosi/Has0_F1_score": 0.04,
+      "mosi/mean_F1": 0.03,
+      "mosi/micro_F1": 0.03,
+      "mosei/Has0_acc_2": 0.03,
+      "mosei/Has0_F1_score": 0.03,
+      "mosei/mean_F1": 0.03,
+      "mosei/micro_F1": 0.03,
+      "mosi/Non0_acc_2": 0.03,
+      "mosi/Non0_F1_score": 0.03,
+      "mosi/MAE": 0.03,
+      "mosi/Corr": 0.03,
+      "mosi/Mult_acc_5": 0.04,
+      "mosi/Mult_acc_7": 0.04
+    },
+    "openblas_core": "Cooperlake",
+    "weights_sha256": "7a6c998d0bea0cd68852d704ae7cbc17577cbfba7eff6b4f98ace8769bc56119"
+  }
+
+  """#
+
+private let resource3 = #"""
+  {
     "name": "synthetic-hard-sharing",
     "description": "Ablation: hard parameter sharing instead of MMoLRE's routed experts (cpu preset otherwise), synthetic benchmark",
     "config": {
@@ -492,7 +777,7 @@ private let resource2 = #"""
 
   """#
 
-private let resource3 = #"""
+private let resource4 = #"""
   {
     "name": "synthetic-mmolre-1-expert",
     "description": "Ablation: MMoLRE with one shared expert per block (cpu preset otherwise), synthetic benchmark",
@@ -629,7 +914,7 @@ private let resource3 = #"""
 
   """#
 
-private let resource4 = #"""
+private let resource5 = #"""
   {
     "name": "synthetic-mmolre-full-rank",
     "description": "Ablation: MMoLRE with full-rank experts (every expert rank d_model = 64; cpu preset otherwise), synthetic benchmark",
@@ -766,7 +1051,7 @@ private let resource4 = #"""
 
   """#
 
-private let resource5 = #"""
+private let resource6 = #"""
   {
     "name": "synthetic-mmolre-no-task-expert",
     "description": "Ablation: MMoLRE without the task-specific experts (cpu preset otherwise), synthetic benchmark",
@@ -903,7 +1188,7 @@ private let resource5 = #"""
 
   """#
 
-private let resource6 = #"""
+private let resource7 = #"""
   {
     "name": "synthetic-mmolre",
     "description": "MMoLRE, cpu preset (d_model 64, 2 UniTSE blocks, 4 shared low-rank experts of ranks 4-32, a rank-16 expert per task), synthetic benchmark",

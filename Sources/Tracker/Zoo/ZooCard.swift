@@ -4,7 +4,7 @@ import Data
 
 /// A model card: the config and recipe of a named model and the metrics it reached.
 ///
-/// Required: `name` (letters, digits, `.`, `_`, `-`) and `config` (an object). Optional, checked when
+/// Required: `name` (letters, digits, `.`, `_`, `+`, `-`) and `config` (an object). Optional, checked when
 /// present: `description`, `recipe`, `command` (strings), `data` (object), `seeds` (integers),
 /// `metrics` (split -> metric -> number or `{"mean", "std"}`), `tolerance` (a number, or metric ->
 /// number with an optional `default`), `openblas_core`, `weights_sha256` (64 hex digits).
@@ -18,9 +18,9 @@ public struct ZooCard: Sendable {
   public init(json: JSONValue, origin: String) throws {
     guard case .object = json else { throw TrackerError(.data, "\(origin): a model card is a JSON object") }
     guard let name = json["name"]?.stringValue, !name.isEmpty,
-      name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) })
+      name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._+-".contains($0)) })
     else {
-      throw TrackerError(.data, "\(origin): name: a model name of letters, digits, '.', '_' and '-' is required")
+      throw TrackerError(.data, "\(origin): name: a model name of letters, digits, '.', '_', '+' and '-' is required")
     }
     guard let config = json["config"], case .object = config else {
       throw TrackerError(.data, "\(origin): config: an object (the run config) is required")
