@@ -22,8 +22,11 @@ public struct ExpertBenchmark {
     public var gflops: Double { Double(flops) / seconds / 1e9 }
   }
 
-  /// Fused and loop forms of the same experts.
-  public func fusedAndLoop(ranks: [Int] = [16, 32, 64, 128]) -> (fused: Measurement, loop: Measurement) {
+  /// Fused and loop forms of the same experts, and the fused form without the input's and the gates'
+  /// gradients (what the reference's script times: its input and gates do not require grad).
+  public func fusedAndLoop(ranks: [Int] = [16, 32, 64, 128]) -> (
+    fused: Measurement, loop: Measurement, fusedWeightsOnly: Measurement
+  ) {
     let setup = Setup(dModel: dModel, ranks: ranks, batch: batch, steps: steps)
     let fused = setup.measure(label: "fused", repeats: repeats) { ctx in
       let hidden = setup.experts.project(setup.x, segments: setup.segments, ctx)
@@ -42,7 +45,15 @@ public struct ExpertBenchmark {
       let dGates = ctx.arena.zeroed(batch * ranks.count)
       loop.backward(setup.dout, ctx, dx: dx, dGates: dGates)
     }
-    return (fused, looped)
+    let weightsOnly = setup.measure(label: "fused, weight gradients only", repeats: repeats) { ctx in
+      let hidden = setup.experts.project(setup.x, segments: setup.segments, ctx)
+      _ = setup.experts.combine(
+        hidden: hidden, sharedHidden: false, gates: setup.gates, streams: 1, segments: setup.segments, ctx)
+      let dHidden = ctx.arena.zeroed(batch * steps * setup.experts.totalRank)
+      setup.experts.combineBackward(setup.dout, ctx, dHidden: dHidden, dGates: nil)
+      setup.experts.projectBackward(dHidden, ctx, dx: nil)
+    }
+    return (fused, looped, weightsOnly)
   }
 
   /// Low-rank experts with ranks spread 16..128 against `experts` full-rank ones (rank = d_model).

@@ -192,9 +192,9 @@ enum BenchCommand: Command {
     let threads = try arguments.int("threads") ?? 1
     let peak = SgemmPeak.measure(threads: threads)
     let bench = ExpertBenchmark()
-    let (fused, loop) = bench.fusedAndLoop()
+    let (fused, loop, weightsOnly) = bench.fusedAndLoop()
     var rows: [[String]] = []
-    for m in [fused, loop] {
+    for m in [fused, loop, weightsOnly] {
       rows.append([
         m.label, String(format: "%.1f", m.seconds * 1000), String(format: "%.1f", m.gflops),
         String(format: "%.2f", m.gflops / peak),
