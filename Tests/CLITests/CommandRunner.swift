@@ -96,3 +96,30 @@ func makeTemporaryFolder() -> String {
   try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
   return path
 }
+
+/// pdflatex over a LaTeX file the tests wrote (CI installs it: texlive-latex-base and -recommended).
+enum PDFLaTeX {
+  /// Compiles `file` in `folder`: its exit status and the tail of its log, or nil (with a line saying
+  /// so) when pdflatex is not installed.
+  static func compile(_ file: String, in folder: String) throws -> (status: Int32, log: String)? {
+    guard
+      let pdflatex = ["/usr/bin/pdflatex", "/usr/local/bin/pdflatex"].first(where: FileManager.default.isExecutableFile)
+    else {
+      print(
+        "skipped compiling \(file): pdflatex is not installed (apt-get install texlive-latex-base texlive-latex-recommended)"
+      )
+      return nil
+    }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: pdflatex)
+    process.arguments = ["-interaction=nonstopmode", "-halt-on-error", file]
+    process.currentDirectoryURL = URL(fileURLWithPath: folder)
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    let logFile = folder + "/" + (file as NSString).deletingPathExtension + ".log"
+    let log = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+    return (process.terminationStatus, String(log.suffix(1500)))
+  }
+}

@@ -85,25 +85,8 @@ import Testing
       "--caption", "Experts: 50% of runs_with & without # ~ ^ \\ $", "--out", tex,
     ])
     #expect(result.status == 0, "\(result.stderr)")
-    let pdflatex = ["/usr/bin/pdflatex", "/usr/local/bin/pdflatex"].first {
-      FileManager.default.isExecutableFile(atPath: $0)
-    }
-    guard let pdflatex else {
-      print(
-        "skipped compiling the LaTeX: pdflatex is not installed (apt-get install texlive-latex-base texlive-latex-recommended)"
-      )
-      return
-    }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: pdflatex)
-    process.arguments = ["-interaction=nonstopmode", "-halt-on-error", "table.tex"]
-    process.currentDirectoryURL = URL(fileURLWithPath: folder)
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    let log = (try? String(contentsOfFile: folder + "/table.log", encoding: .utf8)) ?? ""
-    #expect(process.terminationStatus == 0, "\(log.suffix(1500))")
+    guard let compiled = try PDFLaTeX.compile("table.tex", in: folder) else { return }
+    #expect(compiled.status == 0, "\(compiled.log)")
     #expect(FileManager.default.fileExists(atPath: folder + "/table.pdf"))
   }
 

@@ -113,22 +113,8 @@ import Tracker
     #expect(latex.status == 0, "\(latex.stderr)")
     let tex = try String(contentsOfFile: folder + "/table.tex", encoding: .utf8)
     #expect(tex.contains("\\toprule") && tex.contains("$\\pm$") && tex.contains("\\textbf{"))
-    guard
-      let pdflatex = ["/usr/bin/pdflatex", "/usr/local/bin/pdflatex"].first(where: FileManager.default.isExecutableFile)
-    else {
-      print("skipped compiling the grid's LaTeX table: pdflatex is not installed")
-      return
-    }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: pdflatex)
-    process.arguments = ["-interaction=nonstopmode", "-halt-on-error", "table.tex"]
-    process.currentDirectoryURL = URL(fileURLWithPath: folder)
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    let log = (try? String(contentsOfFile: folder + "/table.log", encoding: .utf8)) ?? ""
-    #expect(process.terminationStatus == 0, "\(log.suffix(1500))")
+    guard let compiled = try PDFLaTeX.compile("table.tex", in: folder) else { return }
+    #expect(compiled.status == 0, "\(compiled.log)")
   }
 
   /// SIGKILL twice: the grid resumes the first killed run, `--resume` the second; the result is the
