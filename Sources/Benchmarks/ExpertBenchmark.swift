@@ -28,16 +28,7 @@ public struct ExpertBenchmark {
     fused: Measurement, loop: Measurement, fusedWeightsOnly: Measurement
   ) {
     let setup = Setup(dModel: dModel, ranks: ranks, batch: batch, steps: steps)
-    let fused = setup.measure(label: "fused", repeats: repeats) { ctx in
-      let hidden = setup.experts.project(setup.x, segments: setup.segments, ctx)
-      _ = setup.experts.combine(
-        hidden: hidden, sharedHidden: false, gates: setup.gates, streams: 1, segments: setup.segments, ctx)
-      let dHidden = ctx.arena.zeroed(batch * steps * setup.experts.totalRank)
-      let dGates = ctx.arena.zeroed(batch * ranks.count)
-      let dx = ctx.arena.zeroed(batch * steps * dModel)
-      setup.experts.combineBackward(setup.dout, ctx, dHidden: dHidden, dGates: dGates)
-      setup.experts.projectBackward(dHidden, ctx, dx: dx)
-    }
+    let fused = setup.measureStep(label: "fused", repeats: repeats)
     let loop = LoopExperts(setup.experts)
     let looped = setup.measure(label: "loop", repeats: repeats) { ctx in
       _ = loop.forward(setup.x, gates: setup.gates, segments: setup.segments, ctx)
@@ -45,14 +36,7 @@ public struct ExpertBenchmark {
       let dGates = ctx.arena.zeroed(batch * ranks.count)
       loop.backward(setup.dout, ctx, dx: dx, dGates: dGates)
     }
-    let weightsOnly = setup.measure(label: "fused, weight gradients only", repeats: repeats) { ctx in
-      let hidden = setup.experts.project(setup.x, segments: setup.segments, ctx)
-      _ = setup.experts.combine(
-        hidden: hidden, sharedHidden: false, gates: setup.gates, streams: 1, segments: setup.segments, ctx)
-      let dHidden = ctx.arena.zeroed(batch * steps * setup.experts.totalRank)
-      setup.experts.combineBackward(setup.dout, ctx, dHidden: dHidden, dGates: nil)
-      setup.experts.projectBackward(dHidden, ctx, dx: nil)
-    }
+    let weightsOnly = setup.measureStep(label: "fused, weight gradients only", repeats: repeats, inputGradients: false)
     return (fused, looped, weightsOnly)
   }
 
@@ -110,13 +94,14 @@ public struct ExpertBenchmark {
         label: label, experts: experts.expertCount, parameters: params.trainableCount, flops: flops, seconds: seconds)
     }
 
-    func measureStep(label: String, repeats: Int) -> Measurement {
+    /// One fused forward and backward; without `inputGradients`, no input and no gate gradients.
+    func measureStep(label: String, repeats: Int, inputGradients: Bool = true) -> Measurement {
       measure(label: label, repeats: repeats) { ctx in
         let hidden = experts.project(x, segments: segments, ctx)
         _ = experts.combine(hidden: hidden, sharedHidden: false, gates: gates, streams: 1, segments: segments, ctx)
         let dHidden = ctx.arena.zeroed(batch * steps * experts.totalRank)
-        let dGates = ctx.arena.zeroed(batch * experts.expertCount)
-        let dx = ctx.arena.zeroed(batch * steps * experts.dModel)
+        let dGates = inputGradients ? ctx.arena.zeroed(batch * experts.expertCount) : nil
+        let dx = inputGradients ? ctx.arena.zeroed(batch * steps * experts.dModel) : nil
         experts.combineBackward(dout, ctx, dHidden: dHidden, dGates: dGates)
         experts.projectBackward(dHidden, ctx, dx: dx)
       }

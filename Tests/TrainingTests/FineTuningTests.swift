@@ -96,8 +96,9 @@ import Training
     let allTexts = try ["train", "valid", "test"].flatMap { try data.split($0).texts! }
     #expect(adopted.memoizedCount == Set(allTexts).count)
 
-    let fresh = try TextEncoder<Float>(files: try EncoderFiles.locate(name: "minilm"), trainableLayers: 1)
-    let tokenizer = try WordPieceTokenizer(vocabularyFile: try EncoderFiles.locate(name: "minilm").vocabulary)
+    let files = try EncoderFiles.locate(name: "minilm")
+    let fresh = try TextEncoder<Float>(files: files, trainableLayers: 1)
+    let tokenizer = try WordPieceTokenizer(vocabularyFile: files.vocabulary)
     fresh.fillMemo(tokenIds: allTexts.map { tokenizer.encode($0, maxLength: 16).map { Int32($0) } })
     #expect(fresh.memoTable == adopted.memoTable)
 
